@@ -1,0 +1,1 @@
+"""Page-time benchmarks on PostgreSQL with the large demo data. Run: ``python -m benchmarks`` (or ``make bench``)."""

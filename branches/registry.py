@@ -1,0 +1,110 @@
+"""Hooks through which apps above ``branches`` feed member-based data into the org-tree pages.
+
+``branches`` may not import ``members`` (dependencies point one way), yet the tree shows head counts,
+dissolving a unit must know whether people are still in it, and a merge must move people. Each of
+those needs is a ``Hook`` here; ``members`` fills them in ``MembersConfig.ready()``. An empty hook
+returns its default, so the tree works (without counts) when no provider is installed.
+
+Every provider takes many units at once and answers in a constant number of queries.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Hook:
+    """One slot filled by a higher app. Calling an empty hook returns ``default()``."""
+
+    def __init__(self, name: str, default: Callable[[], Any]):
+        self.name = name
+        self._default = default
+        self._fn: Callable | None = None
+
+    def register(self, fn: Callable) -> Callable:
+        self._fn = fn
+        return fn
+
+    def unregister(self) -> None:
+        self._fn = None
+
+    @property
+    def is_registered(self) -> bool:
+        return self._fn is not None
+
+    def __call__(self, *args, **kwargs):
+        if self._fn is None:
+            return self._default()
+        return self._fn(*args, **kwargs)
+
+    def __repr__(self):
+        return f"<Hook {self.name} {'registered' if self._fn else 'empty'}>"
+
+
+# unit_status_counts(units: Iterable[Unit]) -> {unit_pk: {status: n}}
+# Head counts per status for each unit's WHOLE subtree (a party group: the people in that group),
+# in one query whatever the number of units.
+unit_status_counts = Hook("unit_status_counts", dict)
+
+# unit_active_people(unit: Unit) -> int
+# People with an active status (pipeline or on the roll) whose unit or party group is this unit.
+unit_active_people = Hook("unit_active_people", int)
+
+# unit_people_merge(*, actor, source: Unit, target: Unit, note: str) -> int
+# Move the people of ``source`` to ``target`` (audited, through the people services); returns how many.
+unit_people_merge = Hook("unit_people_merge", int)
+
+# term_positions(terms: Iterable[CommitteeTerm]) -> {term_pk: [position, ...]}
+# The committee positions of each term, oldest first; one query.
+term_positions = Hook("term_positions", dict)
+
+# term_positions_close(*, actor, term: CommitteeTerm, on: date) -> int
+# End the open positions of a term that has just been replaced or whose unit was dissolved.
+term_positions_close = Hook("term_positions_close", int)
+
+
+@dataclass(frozen=True)
+class CountColumn:
+    """A head-count column on the tree and the dashboard: a label, the statuses it adds up, a list URL."""
+
+    key: str
+    label: Any
+    statuses: tuple[str, ...]
+    css: str = "bg-secondary"
+    icon: str = "people"
+    list_url: Callable[[], str] | None = None  # the list behind the number (whole scope)
+    unit_url: Callable[[Any], str] | None = None  # the list behind the number for one unit's subtree
+
+
+@dataclass
+class _Columns:
+    columns: list[CountColumn] = field(default_factory=list)
+
+    def register(self, columns: Iterable[CountColumn]) -> None:
+        self.columns = list(columns)
+
+    def __iter__(self):
+        return iter(self.columns)
+
+    def __bool__(self):
+        return bool(self.columns)
+
+
+# Which head-count columns to show; ``members`` registers full / probationary / pipeline.
+count_columns = _Columns()
+
+
+def bucket_counts(raw: dict[str, int] | None) -> dict[str, int]:
+    """Fold a {status: n} dict into {column key: n} for the registered columns."""
+    raw = raw or {}
+    return {col.key: sum(raw.get(s, 0) for s in col.statuses) for col in count_columns}
+
+
+def counts_for(units: Iterable) -> dict[int, dict[str, int]]:
+    """{unit_pk: {column key: n}} for every unit (zeros when nobody is there); one query, or none."""
+    units = list(units)
+    if not units or not unit_status_counts.is_registered or not count_columns:
+        return {}
+    raw = unit_status_counts(units)
+    return {u.pk: bucket_counts(raw.get(u.pk)) for u in units}

@@ -1,0 +1,6 @@
+"""Local development and the demo: SQLite, eager tasks, console email, DEBUG on."""
+from .base import *  # noqa: F401,F403
+from .base import env
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["*"])

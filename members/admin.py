@@ -1,0 +1,91 @@
+from django import forms
+from django.contrib import admin
+
+from .models import CommitteePosition, DevelopmentPolicy, DevelopmentStep, DevelopmentVote, Person, StatusChange
+from .policy import DEFAULTS, LABELS
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ("name", "gender", "birth_date", "status", "category", "unit", "party_group", "admission_date")
+    list_filter = ("status", "category", "gender", "education")
+    search_fields = ("name", "citizen_id", "phone")
+    list_select_related = ("unit", "party_group")
+    raw_id_fields = ("unit", "party_group")
+
+
+@admin.register(CommitteePosition)
+class CommitteePositionAdmin(admin.ModelAdmin):
+    list_display = ("person", "position", "term", "started_on", "ended_on")
+    raw_id_fields = ("person", "term")
+
+
+# -- membership development -------------------------------------------------------------------------------
+
+class DevelopmentPolicyForm(forms.ModelForm):
+    """A committee's override of one rule: the key is chosen from the central defaults (members.policy)."""
+
+    key = forms.ChoiceField(choices=[(k, f"{LABELS.get(k, k)} ({k}, default {v})") for k, v in DEFAULTS.items()])
+
+    class Meta:
+        model = DevelopmentPolicy
+        fields = ("unit", "key", "value", "effective_from", "note")
+
+
+@admin.register(DevelopmentPolicy)
+class DevelopmentPolicyAdmin(admin.ModelAdmin):
+    form = DevelopmentPolicyForm
+    list_display = ("unit", "key", "value", "effective_from", "note", "created_at")
+    list_filter = ("key",)
+    search_fields = ("unit__name", "unit__code", "key", "note")
+    list_select_related = ("unit",)
+    raw_id_fields = ("unit",)
+    date_hierarchy = "effective_from"
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """History written by members.pipeline only: viewable, never added, changed or deleted here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class DevelopmentVoteInline(admin.StackedInline):
+    model = DevelopmentVote
+    fields = ("entitled", "present", "yes", "no", "abstain")
+    readonly_fields = fields
+    can_delete = False
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DevelopmentStep)
+class DevelopmentStepAdmin(ReadOnlyAdmin):
+    list_display = ("person", "kind", "date", "actor", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("person__name",)
+    list_select_related = ("person", "actor")
+    raw_id_fields = ("person", "actor")
+    date_hierarchy = "date"
+    inlines = (DevelopmentVoteInline,)
+
+
+@admin.register(StatusChange)
+class StatusChangeAdmin(ReadOnlyAdmin):
+    list_display = ("person", "from_status", "to_status", "date", "actor", "note")
+    list_filter = ("to_status", "from_status")
+    search_fields = ("person__name",)
+    list_select_related = ("person", "actor")
+    raw_id_fields = ("person", "actor", "step")
+    date_hierarchy = "date"

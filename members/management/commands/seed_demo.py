@@ -1,0 +1,33 @@
+"""``manage.py seed_demo [--size small|large]``: a realistic demo organization, built through the services.
+
+Idempotent: units are keyed by code, people by citizen ID and logins by username; what exists is skipped,
+so running it again (``scripts/demo.sh`` does on every start) creates nothing. The data are deterministic
+(fixed seeds). See ``members/demo.py``.
+"""
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from members.demo import SIZES, apply_plan, build_plan, logins_block
+
+
+class Command(BaseCommand):
+    help = ("Load a realistic demo organization (a working committee with general branches, branches, party "
+            "groups, a Youth League subtree, people, committee terms and demo logins) through the services. "
+            "Safe to run again: what exists is skipped.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--size", default="small", choices=SIZES, metavar="{small,large}",
+                            help="small: ~300 people in ~10 branches (default); large: 10,000 people in 200 branches.")
+        parser.add_argument("--url", default="http://127.0.0.1:8000/", help="Address printed with the demo logins.")
+
+    def handle(self, *args, size, url, **options):
+        def say(line):
+            self.stdout.write(line)
+            self.stdout.flush()
+
+        plan = build_plan(size, today=timezone.localdate())
+        say(f"Demo data ({size}): {len(plan.units)} units, {len(plan.people)} people, {len(plan.terms)} committee "
+            f"terms, {len(plan.users)} logins.")
+        result = apply_plan(plan, out=say)
+        say(f"Done in {result.seconds:.1f}s.")
+        say(logins_block(plan, url, result.new_users, result.unit_names))

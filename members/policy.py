@@ -1,0 +1,124 @@
+"""Development rules as data: the central defaults in ONE dict, committee overrides in DevelopmentPolicy rows.
+
+``policy_value(unit, key, on=date)`` takes the nearest committee at or above ``unit`` that has a row for
+``key`` with ``effective_from <= on`` (the latest such row of that committee); otherwise the default.
+``PolicySet`` loads the rows of a unit's ancestors once (one query) so that a page resolves any number of
+rules without further queries; each resolved value says which rule produced it.
+"""
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from dateutil.relativedelta import relativedelta
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from branches.choices import UnitKind
+
+# Central defaults [Dev2014, Constitution; seed 004 for the local activist notice]. Change them here only.
+DEFAULTS: dict[str, int] = {
+    "min_age_years": 18,                 # applicant at least 18 at application [Constitution]
+    "talk_within_months": 1,             # talk within 1 month of the application
+    "activist_min_months": 12,           # at least 1 year as activist before the candidate decision
+    "training_min_days": 3,              # concentrated training: at least 3 days ...
+    "training_min_hours": 24,            # ... or 24 class hours
+    "notice_working_days": 5,            # public notice before the branch vote
+    "approval_months": 3,                # higher committee approves within 3 months of the resolution ...
+    "approval_max_months": 6,            # ... never beyond 6 (then the branch redoes the procedure)
+    "probation_months": 12,              # probation 1 year
+    "extension_min_months": 6,           # extension at least 6 months ...
+    "extension_max_months": 12,          # ... at most 1 year ...
+    "extension_max_count": 1,            # ... and once only
+    "thought_report_months": 3,          # a thought report every quarter [seed 004]
+    "inspection_months": 6,              # the branch inspects every half year
+    "activist_notice_days": 0,           # notice before registering an activist: off centrally, 7 days [seed 004]
+}
+
+LABELS = {
+    "min_age_years": gettext_lazy("Minimum age of an applicant (years)"),
+    "talk_within_months": gettext_lazy("Talk with the applicant within (months)"),
+    "activist_min_months": gettext_lazy("Activist period before the candidate decision (months)"),
+    "training_min_days": gettext_lazy("Training: minimum days"),
+    "training_min_hours": gettext_lazy("Training: minimum class hours"),
+    "notice_working_days": gettext_lazy("Public notice (working days)"),
+    "approval_months": gettext_lazy("Approval by the higher committee within (months)"),
+    "approval_max_months": gettext_lazy("Approval never later than (months)"),
+    "probation_months": gettext_lazy("Probation (months)"),
+    "extension_min_months": gettext_lazy("Probation extension: minimum months"),
+    "extension_max_months": gettext_lazy("Probation extension: maximum months"),
+    "extension_max_count": gettext_lazy("Probation extensions allowed"),
+    "thought_report_months": gettext_lazy("Thought report every (months)"),
+    "inspection_months": gettext_lazy("Inspection every (months)"),
+    "activist_notice_days": gettext_lazy("Notice before registering an activist (days; 0 = none)"),
+}
+
+
+@dataclass(frozen=True)
+class Resolved:
+    key: str
+    value: object
+    unit_name: str | None = None          # the committee whose row applies; None = central default
+    effective_from: datetime.date | None = None
+
+    @property
+    def source(self) -> str:
+        if self.unit_name is None:
+            return _("central rule")
+        return _("rule of %(unit)s from %(date)s") % {"unit": self.unit_name, "date": self.effective_from.isoformat()}
+
+
+def _ancestor_paths(unit) -> list[str]:
+    step = unit.steplen
+    return [unit.path[:i] for i in range(step, len(unit.path) + 1, step)]
+
+
+class PolicySet:
+    """All development rules that can apply to ``unit``, loaded with one query."""
+
+    def __init__(self, unit):
+        from .models import DevelopmentPolicy
+
+        rows = (DevelopmentPolicy.objects.filter(unit__path__in=_ancestor_paths(unit), unit__kind=UnitKind.COMMITTEE)
+                .select_related("unit").order_by("-unit__depth", "-effective_from", "-pk"))
+        self.rows = list(rows)
+
+    def get(self, key: str, on: datetime.date | None = None) -> Resolved:
+        if key not in DEFAULTS:
+            raise KeyError(key)
+        on = on or timezone.localdate()
+        for row in self.rows:          # nearest committee first, then its latest row
+            if row.key == key and row.effective_from <= on:
+                return Resolved(key, row.value, row.unit.name, row.effective_from)
+        return Resolved(key, DEFAULTS[key])
+
+    def value(self, key: str, on: datetime.date | None = None):
+        return self.get(key, on).value
+
+
+def policy_value(unit, key: str, on: datetime.date | None = None):
+    """The value of development rule ``key`` for ``unit`` on ``on`` (today by default)."""
+    return PolicySet(unit).value(key, on)
+
+
+def policy_rule(unit, key: str, on: datetime.date | None = None) -> Resolved:
+    return PolicySet(unit).get(key, on)
+
+
+# -- date arithmetic ----------------------------------------------------------------------------------------
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    return day + relativedelta(months=int(months))
+
+
+def add_working_days(day: datetime.date, days: int) -> datetime.date:
+    """The date ``days`` working days after ``day`` (the notice's first day counts). Monday to Friday only:
+    the State Council holiday calendar is not loaded yet."""
+    current, counted = day, 0
+    while True:
+        if current.weekday() < 5:
+            counted += 1
+            if counted >= int(days):
+                return current
+        current += datetime.timedelta(days=1)
