@@ -1,7 +1,8 @@
 from django import forms
 from django.contrib import admin
 
-from .models import CommitteePosition, DevelopmentPolicy, DevelopmentStep, DevelopmentVote, Person, StatusChange
+from .models import (CommitteePosition, DevelopmentPlan, DevelopmentPolicy, DevelopmentStep, DevelopmentVote, Holiday,
+                     Person, ReviewRequest, StatusChange, Transfer)
 from .policy import DEFAULTS, LABELS
 
 
@@ -89,3 +90,36 @@ class StatusChangeAdmin(ReadOnlyAdmin):
     list_select_related = ("person", "actor")
     raw_id_fields = ("person", "actor", "step")
     date_hierarchy = "date"
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    """The editable holiday table: overrides the calendar package for the dates it lists."""
+    list_display = ("date", "name", "is_workday")
+    list_filter = ("is_workday",)
+    search_fields = ("name",)
+    date_hierarchy = "date"
+
+
+@admin.register(ReviewRequest)
+class ReviewRequestAdmin(admin.ModelAdmin):
+    list_display = ("person", "kind", "unit", "submitted_at", "status", "decided_by", "decided_at")
+    list_filter = ("kind", "status")
+    raw_id_fields = ("person", "unit", "step", "result_step")
+    readonly_fields = ("submitted_at", "decided_at")
+
+
+@admin.register(DevelopmentPlan)
+class DevelopmentPlanAdmin(admin.ModelAdmin):
+    list_display = ("unit", "year", "planned", "note")
+    list_filter = ("year",)
+    raw_id_fields = ("unit",)
+
+
+@admin.register(Transfer)
+class TransferAdmin(admin.ModelAdmin):
+    list_display = ("number", "kind", "person", "from_unit", "to_unit", "external_org", "issued_on", "valid_until",
+                    "status")
+    list_filter = ("kind", "status")
+    search_fields = ("number", "person__name", "external_org")
+    raw_id_fields = ("person", "from_unit", "to_unit")

@@ -399,3 +399,196 @@ class StatusChange(models.Model):
     @property
     def scope_unit(self):
         return self.person.unit
+
+
+# -- committee review ------------------------------------------------------------------------------------------
+
+class ReviewKind(models.TextChoices):
+    """What a branch sends up to the higher committee's reviewers."""
+    ACTIVIST_RECORD = "activist_record", _("Activist selection for record")
+    CANDIDATE_RECORD = "candidate_record", _("Candidate decision for record")
+    PRE_REVIEW = "pre_review", _("Pre-review")
+    ADMISSION_APPROVAL = "admission_approval", _("Admission approval")
+    FULL_APPROVAL = "full_approval", _("Full-membership approval")
+
+
+class ReviewStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    APPROVED = "approved", _("Approved")
+    RETURNED = "returned", _("Returned")
+
+
+class ReviewRequestQuerySet(ScopedQuerySet):
+    scope_path_field = "unit__path"
+
+    def pending(self):
+        return self.filter(status=ReviewStatus.PENDING)
+
+
+class ReviewRequest(models.Model):
+    """An item in the committee reviewers' queue; decided once (compare-and-set on ``status``)."""
+
+    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT,
+                               related_name="review_requests")
+    kind = models.CharField(_("item"), max_length=24, choices=ReviewKind.choices)
+    unit = models.ForeignKey(Unit, verbose_name=_("submitted by unit"), on_delete=models.PROTECT,
+                             related_name="review_requests")
+    step = models.ForeignKey(DevelopmentStep, verbose_name=_("step reported"), null=True, blank=True,
+                             on_delete=models.PROTECT, related_name="review_requests")
+    note = models.TextField(_("covering note"), blank=True)
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("submitted by"), null=True,
+                                     blank=True, on_delete=models.SET_NULL, related_name="+")
+    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+    status = models.CharField(_("status"), max_length=12, choices=ReviewStatus.choices,
+                              default=ReviewStatus.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True,
+                                   blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_date = models.DateField(_("decision date"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    result_step = models.ForeignKey(DevelopmentStep, verbose_name=_("step recorded"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+
+    objects = ReviewRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("review item")
+        verbose_name_plural = _("review items")
+        ordering = ["submitted_at", "pk"]
+        indexes = [models.Index(fields=["status", "submitted_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "kind"], condition=Q(status="pending"),
+                                    name="review_one_pending_per_person_kind"),
+        ]
+
+    def __str__(self):
+        return f"{self.person} · {self.get_kind_display()} · {self.get_status_display()}"
+
+    @property
+    def scope_unit(self):
+        return self.unit
+
+
+# -- development plan ------------------------------------------------------------------------------------------
+
+class DevelopmentPlanQuerySet(ScopedQuerySet):
+    scope_path_field = "unit__path"
+
+
+class DevelopmentPlan(models.Model):
+    """The yearly development plan (计划发展数) of a unit: how many people it plans to admit."""
+
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="development_plans")
+    year = models.PositiveSmallIntegerField(_("year"))
+    planned = models.PositiveIntegerField(_("planned admissions"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = DevelopmentPlanQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("development plan")
+        verbose_name_plural = _("development plans")
+        ordering = ["unit__path", "-year"]
+        constraints = [models.UniqueConstraint(fields=["unit", "year"], name="development_plan_unique")]
+
+    def __str__(self):
+        return f"{self.unit} {self.year}: {self.planned}"
+
+    @property
+    def scope_unit(self):
+        return self.unit
+
+
+# -- working-day calendar --------------------------------------------------------------------------------------
+
+class Holiday(models.Model):
+    """An entry of the editable holiday table: a public holiday on a weekday, or a make-up working day
+    (调休上班) on a weekend. Overrides the calendar package for that date."""
+
+    date = models.DateField(_("date"), unique=True)
+    is_workday = models.BooleanField(_("make-up working day"), default=False)
+    name = models.CharField(_("name"), max_length=60)
+
+    class Meta:
+        verbose_name = _("holiday or make-up working day")
+        verbose_name_plural = _("holiday calendar")
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.name}"
+
+
+# -- transfers of organizational relation (组织关系转接) ------------------------------------------------------------
+
+class TransferKind(models.TextChoices):
+    INTERNAL = "internal", _("Inside the organization")
+    OUTGOING = "outgoing", _("To an outside organization")
+    INCOMING = "incoming", _("From an outside organization")
+
+
+class TransferStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for the receiving unit")
+    ACCEPTED = "accepted", _("Accepted")
+    RETURNED = "returned", _("Returned by the receiving unit")
+    ISSUED = "issued", _("Letter issued, waiting for the receipt")
+    RECEIPTED = "receipted", _("Receipt returned")
+    REGISTERED = "registered", _("Registered")
+
+
+class TransferQuerySet(ScopedQuerySet):
+    """In scope for a user who may see either side of the transfer."""
+
+    def restrict(self, user, action="view"):
+        from branches.scope import scope_q
+
+        q_from = scope_q(user, action, "from_unit__path")
+        if q_from is None:
+            return self
+        return self.filter(q_from | scope_q(user, action, "to_unit__path"))
+
+
+class Transfer(models.Model):
+    """A transfer of a person's organizational relation, inside the tree (two-sided accept) or to / from
+    an outside organization (an introduction letter 介绍信 with a validity and a receipt 回执)."""
+
+    number = models.CharField(_("letter number"), max_length=40, unique=True)
+    kind = models.CharField(_("kind"), max_length=12, choices=TransferKind.choices)
+    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="transfers")
+    person_status = models.CharField(_("status when transferred"), max_length=24, choices=MemberStatus.choices)
+    from_unit = models.ForeignKey(Unit, verbose_name=_("sending unit"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="transfers_out")
+    to_unit = models.ForeignKey(Unit, verbose_name=_("receiving unit"), null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="transfers_in")
+    external_org = models.CharField(_("outside organization"), max_length=200, blank=True)
+    issued_on = models.DateField(_("issued on"))
+    valid_until = models.DateField(_("valid until"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    dues_paid_until = models.CharField(_("dues paid up to (month)"), max_length=7, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=TransferStatus.choices)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("issued by"), null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    return_reason = models.TextField(_("reason for returning"), blank=True)
+    receipt_on = models.DateField(_("receipt returned on"), null=True, blank=True)
+    receipt_note = models.CharField(_("receipt note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = TransferQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("transfer")
+        verbose_name_plural = _("transfers")
+        ordering = ["-issued_on", "-pk"]
+        indexes = [models.Index(fields=["status", "valid_until"])]
+
+    def __str__(self):
+        return f"{self.number} {self.person}"
+
+    @property
+    def scope_unit(self):
+        return self.from_unit or self.to_unit

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_pipeline, views_print
+from . import urls_devstats, urls_print_dev, urls_review, urls_transfer, views, views_pipeline, views_print
 
 app_name = "members"
 
@@ -16,4 +16,9 @@ urlpatterns = [
     # Printables (owned by members/views_print.py)
     path("roll/<int:unit_pk>.pdf", views_print.unit_roll_pdf, name="unit_roll_pdf"),
     path("<int:pk>/card.pdf", views_print.person_card_pdf, name="person_card_pdf"),
+    # Each module below owns its own pages.
+    *urls_review.urlpatterns,
+    *urls_devstats.urlpatterns,
+    *urls_transfer.urlpatterns,
+    *urls_print_dev.urlpatterns,
 ]

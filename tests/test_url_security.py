@@ -12,7 +12,8 @@ from branches.models import AuditEntry, CommitteeTerm, Notification
 from branches.notifications import notification_send
 from branches.services import term_create
 from members.committee_services import position_add
-from members.models import CommitteePosition
+from members.models import (CommitteePosition, DevelopmentPlan, Holiday, ReviewKind, ReviewRequest, Transfer, TransferKind,
+                            TransferStatus)
 
 APP_NAMESPACES = {"branches", "members", "committee", "access"}
 
@@ -51,7 +52,15 @@ def objects(committee, branch_a, group_a, member_a, admin_user, secretary):
     position = position_add(actor=None, term=term, person=member_a, position="secretary",
                             started_on=datetime.date(2024, 1, 1))
     notification_send(recipients=[admin_user], title="t", url="/units/")
+    review = ReviewRequest.objects.create(person=member_a, kind=ReviewKind.FULL_APPROVAL, unit=branch_a)
+    plan = DevelopmentPlan.objects.create(unit=branch_a, year=2026, planned=3)
+    transfer = Transfer.objects.create(
+        number="T-1", kind=TransferKind.INTERNAL, person=member_a, person_status=member_a.status, from_unit=branch_a,
+        to_unit=branch_a.get_parent(), issued_on=datetime.date(2026, 1, 5), valid_until=datetime.date(2026, 4, 5),
+        status=TransferStatus.PENDING)
+    holiday = Holiday.objects.create(date=datetime.date(2026, 10, 8), name="国庆节")
     return {
+        "holiday": holiday, "review": review, "plan": plan, "transfer": transfer,
         "unit": branch_a, "person": member_a, "term": term, "position": position,
         "appointment": admin_user.appointments.first(), "user": secretary,
         "audit": AuditEntry.objects.filter(unit=branch_a).first(),
@@ -64,12 +73,16 @@ def _kwargs(name, params, objects):
     for param in params:
         if param == "unit_pk":
             kwargs[param] = objects["unit"].pk
+        elif param == "person_pk":
+            kwargs[param] = objects["person"].pk
         elif param == "term_pk":
             kwargs[param] = objects["term"].pk
         elif param == "pk":
             key = {"members": "person", "committee": "position"}.get(name.split(":")[0], "unit")
+            # URL names say which object their pk is (members:review_detail, members:transfer_accept, ...)
             for word, obj_key in (("appointment", "appointment"), ("user", "user"), ("audit", "audit"),
-                                  ("notification", "notification")):
+                                  ("notification", "notification"), ("review", "review"), ("plan", "plan"),
+                                  ("transfer", "transfer"), ("holiday", "holiday")):
                 if word in name:
                     key = obj_key
             kwargs[param] = objects[key].pk
