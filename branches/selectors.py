@@ -142,7 +142,7 @@ def unit_breadcrumbs(user, unit: Unit, tail: list | None = None) -> list[tuple[s
     crumbs: list[tuple[str | None, str]] = [(reverse("branches:unit_tree"), str(_("Organization")))]
     for a in Unit.objects.get_ancestors(unit):
         crumbs.append((a.get_absolute_url() if has_perm(user, VIEW, a) else None, a.display_name))
-    if tail:
+    if tail is not None:  # the unit is linked when something follows it (even an empty tail)
         crumbs.append((unit.get_absolute_url(), unit.display_name))
         crumbs.extend(tail)
     else:

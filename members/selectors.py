@@ -9,6 +9,7 @@ from branches.choices import UnitKind
 from branches.models import Unit
 from branches.permissions import MEMBER_VIEW_SENSITIVE, VIEW
 from branches.scope import has_perm, scope_paths
+from branches.selectors import unit_breadcrumbs as branch_unit_breadcrumbs
 from branches.selectors import unit_choices
 
 from .models import CommitteePosition, Person
@@ -65,11 +66,7 @@ def person_history(user, person: Person) -> list:
 
 
 def unit_breadcrumbs(user, unit: Unit) -> list[tuple[str | None, str]]:
-    """(url, label) for each ancestor of ``unit`` and the unit itself, in one query.
+    """(url, label) from the tree page down to ``unit``, the unit linked: the caller appends its own tail.
 
-    Ancestors outside the user's view scope are shown as plain text (their pages would be a 404).
-    """
-    crumbs = []
-    for u in [*Unit.objects.get_ancestors(unit), unit]:
-        crumbs.append((u.get_absolute_url() if has_perm(user, VIEW, u) else None, u.display_name))
-    return crumbs
+    Ancestors outside the user's view scope are shown as plain text (their pages would be a 404)."""
+    return branch_unit_breadcrumbs(user, unit, tail=[])

@@ -63,10 +63,10 @@ def test_header_shows_status_unit_and_party_standing(as_user, secretary, branch_
 def test_breadcrumbs_follow_the_tree_and_link_only_what_is_in_scope(as_user, secretary, admin_user, committee,
                                                                     branch_a, member_a):
     crumbs = as_user(secretary).get(_url(member_a)).context["breadcrumbs"]
-    assert crumbs == [(None, committee.display_name), (branch_a.get_absolute_url(), branch_a.display_name),
-                      (None, member_a.name)]
+    assert crumbs == [(reverse("branches:unit_tree"), "Organization"), (None, committee.display_name),
+                      (branch_a.get_absolute_url(), branch_a.display_name), (None, member_a.name)]
     crumbs = as_user(admin_user).get(_url(member_a)).context["breadcrumbs"]
-    assert crumbs[0] == (committee.get_absolute_url(), committee.display_name)
+    assert crumbs[1] == (committee.get_absolute_url(), committee.display_name)
 
 
 def test_committee_positions_panel(as_user, secretary, branch_a, member_a):
