@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 bash scripts/services.sh
-bash scripts/browser.sh || echo "WARNING: Chromium/ChromeDriver could not be installed; the tests in tests/e2e will fail." >&2
+bash scripts/test-packages.sh || echo "WARNING: chromium, chromium-driver or poppler-utils could not be installed; the browser and PDF tests will fail." >&2
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/pip install -q --disable-pip-version-check -r requirements-test.txt
 export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}
