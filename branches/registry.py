@@ -63,6 +63,23 @@ term_positions = Hook("term_positions", dict)
 # End the open positions of a term that has just been replaced or whose unit was dissolved.
 term_positions_close = Hook("term_positions_close", int)
 
+# dashboard_tasks(user, units: list[Unit], today: date) -> list[Task]
+# The work waiting for this user in their units (items to review, transfers to accept, overdue steps...),
+# each a count with the page that lists it; a constant number of queries whatever the size of the scope.
+dashboard_tasks = Hook("dashboard_tasks", list)
+
+
+@dataclass(frozen=True)
+class Task:
+    """One line of the dashboard's to-do card."""
+
+    key: str
+    label: Any
+    count: int
+    url: str
+    icon: str = "list-check"
+    urgent: bool = False  # shown in red (something is overdue)
+
 
 @dataclass(frozen=True)
 class CountColumn:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import Appointment, CommitteeTerm, Unit
@@ -189,8 +190,10 @@ def dashboard(user, today: datetime.date | None = None) -> dict:
             cards.append({"key": col.key, "label": col.label, "value": totals[col.key],
                           "url": col.list_url() if col.list_url else "", "icon": col.icon})
     warnings = unit_warnings(units, today)
+    tasks = [t for t in registry.dashboard_tasks(user, units, today or timezone.localdate()) if t.count]
     return {
         "cards": cards,
+        "tasks": tasks,
         "warnings": warnings[:WARNINGS_SHOWN],
         "warnings_total": len(warnings),
         "warnings_more": max(0, len(warnings) - WARNINGS_SHOWN),

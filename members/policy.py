@@ -113,12 +113,9 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
 
 
 def add_working_days(day: datetime.date, days: int) -> datetime.date:
-    """The date ``days`` working days after ``day`` (the notice's first day counts). Monday to Friday only:
-    the State Council holiday calendar is not loaded yet."""
-    current, counted = day, 0
-    while True:
-        if current.weekday() < 5:
-            counted += 1
-            if counted >= int(days):
-                return current
-        current += datetime.timedelta(days=1)
+    """The date ``days`` working days after ``day`` (the notice's first day counts when it is a working day).
+    Working days follow the State Council's holiday schedule, make-up workdays included: the editable holiday
+    table, else the ``chinesecalendar`` package, else Monday to Friday (members.workdays). One query."""
+    from .workdays import add_working_days as _add
+
+    return _add(day, days)

@@ -258,10 +258,12 @@ def test_full_approval_not_approved_keeps_probationary(as_user, applicant, full_
                              vote={"present": 3, "yes": 3})
 
 
-def test_form_asks_for_the_outcome(as_user, applicant, full_members, secretary):
+def test_form_asks_for_the_outcome(as_user, applicant, full_members, secretary, admin_user):
+    # The committee's approval is a REVIEW action: a committee admin may record it on the step form (a branch
+    # secretary submits it to the review queue instead, see tests/members/test_review_views.py).
     with time_machine.travel(datetime.datetime(2025, 7, 1, 10, 0), tick=False):
         p = walk(applicant, full_members, secretary, until=K.COMMITTEE_APPROVAL)
-        c = as_user(secretary)
+        c = as_user(admin_user)
         response = c.post(_url(p), {"kind": K.COMMITTEE_APPROVAL, "date": "2025-07-01"})
         assert response.status_code == 200 and "Choose the outcome" in response.content.decode()
         response = c.post(_url(p), {"kind": K.COMMITTEE_APPROVAL, "date": "2025-07-01", "passed": "no"})
