@@ -536,6 +536,7 @@ class TransferStatus(models.TextChoices):
     ISSUED = "issued", _("Letter issued, waiting for the receipt")
     RECEIPTED = "receipted", _("Receipt returned")
     REGISTERED = "registered", _("Registered")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class TransferQuerySet(ScopedQuerySet):
@@ -563,6 +564,7 @@ class Transfer(models.Model):
     to_unit = models.ForeignKey(Unit, verbose_name=_("receiving unit"), null=True, blank=True,
                                 on_delete=models.PROTECT, related_name="transfers_in")
     external_org = models.CharField(_("outside organization"), max_length=200, blank=True)
+    external_number = models.CharField(_("number of the outside letter"), max_length=60, blank=True)
     issued_on = models.DateField(_("issued on"))
     valid_until = models.DateField(_("valid until"))
     reason = models.CharField(_("reason"), max_length=200, blank=True)
@@ -585,6 +587,10 @@ class Transfer(models.Model):
         verbose_name_plural = _("transfers")
         ordering = ["-issued_on", "-pk"]
         indexes = [models.Index(fields=["status", "valid_until"])]
+        constraints = [
+            models.UniqueConstraint(fields=["person"], condition=Q(status="pending"),
+                                    name="transfer_one_pending_per_person"),
+        ]
 
     def __str__(self):
         return f"{self.number} {self.person}"
