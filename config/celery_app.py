@@ -15,4 +15,8 @@ app.conf.beat_schedule = {
         "task": "branches.tasks.send_term_reminders",
         "schedule": crontab(hour=7, minute=0),
     },
+    "development-reminders": {
+        "task": "members.tasks.send_development_reminders",
+        "schedule": crontab(hour=7, minute=10),
+    },
 }
