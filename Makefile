@@ -7,5 +7,5 @@ bench:     ## page benchmarks on PostgreSQL with the large demo data -> docs/ben
 	bash scripts/services.sh
 	.venv/bin/python -m benchmarks
 messages:  ## refresh and compile the zh_Hans catalogue
-	.venv/bin/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=staticfiles
+	.venv/bin/python manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=benchmarks --ignore=media --ignore=docs --ignore=node_modules
 	.venv/bin/python manage.py compilemessages -l zh_Hans

@@ -50,9 +50,10 @@ def _setup(url: str) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)
-    from members.models import Person
+    from members.models import DevelopmentPlan, DevelopmentStep, Person
 
-    if Person.objects.count() < 10_000:
+    if Person.objects.count() < 10_000 or not DevelopmentStep.objects.exists() or not DevelopmentPlan.objects.exists():
+        # seed_demo is idempotent: a database seeded before the pipeline population only gets that added
         print("Seeding the large demo data (once)…", flush=True)
         call_command("seed_demo", size="large")
     # Fresh planner statistics, as autovacuum keeps them in production (right after a bulk load they are stale).
@@ -92,7 +93,7 @@ def main(argv=None) -> int:
 
     from django.contrib.auth import get_user_model
     from django.test import Client
-    from django.urls import reverse
+    from django.urls import NoReverseMatch, reverse
 
     from branches.models import Unit
     from members.models import Person
@@ -114,11 +115,27 @@ def main(argv=None) -> int:
         ("Org tree (whole committee, cumulative counts)", app, reverse("branches:unit_tree")),
         ("Dashboard (committee admin)", app, reverse("branches:dashboard")),
     ]
+    # Membership development (issue 3): target < 150 ms and a constant number of queries (no admin equivalent).
+    top = Unit.objects.get(code="DEMO")
+    dev_cases = [("Development statistics (whole committee: stages, overdue, years, plan)", app,
+                  reverse("members:dev_stats") + f"?unit={top.pk}")]
+    try:
+        dev_cases.append(("Reviewer queue (committee reviewers, pending items)", app, reverse("members:review_queue")))
+    except NoReverseMatch:
+        print("note: members:review_queue does not exist yet; its row is skipped", flush=True)
     rows = []
     for label, client, path in cases:
         median, queries, _status = _measure(client, path, args.runs)
         rows.append((label, path, median, queries))
         print(f"{median:8.1f} ms  {queries:3d} queries  {label}", flush=True)
+    dev_rows = []
+    for label, client, path in dev_cases:
+        median, queries, _status = _measure(client, path, args.runs)
+        dev_rows.append((label, path, median, queries))
+        print(f"{median:8.1f} ms  {queries:3d} queries  {label}", flush=True)
+    from members.models import DevelopmentStep, ReviewRequest
+
+    steps, pending = DevelopmentStep.objects.count(), ReviewRequest.objects.filter(status="pending").count()
 
     admin_filter = rows[1][2]
     admin_search = rows[3][2]
@@ -149,6 +166,21 @@ def main(argv=None) -> int:
             ref = f"{median / ref_time:.2f}×"
             verdict = "yes" if (median < 150 and median <= ref_time) else "NO"
         lines.append(f"| {label} (`{path}`) | {median:.1f} | {queries} | {ref} | {verdict} |")
+    lines += [
+        "",
+        "## Membership development",
+        "",
+        f"Same data with the pipeline population: {steps} development steps, {pending} review items waiting.",
+        "User: the committee admin. Target: < 150 ms, constant queries (the query count does not grow with the",
+        "number of units and people; asserted in tests/members/test_devstats.py and the reviewer queue's tests).",
+        "",
+        "| page | median ms | queries | target met |",
+        "| --- | ---: | ---: | --- |",
+    ]
+    for label, path, median, queries in dev_rows:
+        lines.append(f"| {label} (`{path}`) | {median:.1f} | {queries} | {'yes' if median < 150 else 'NO'} |")
+    if not any("Reviewer queue" in r[0] for r in dev_rows):
+        lines.append("| Reviewer queue (`members:review_queue`) | — | — | not measured: the page does not exist yet |")
     lines.append("")
     out = Path(args.output)
     existing = out.read_text(encoding="utf-8") if out.exists() else ""

@@ -49,6 +49,7 @@ MIXES = {
     "retiree": {S.FULL: 90, S.DECEASED: 7, S.TRANSFERRED_OUT: 3},
     "league": {S.FULL: 80, S.APPLICANT: 12, S.ACTIVIST: 8},
 }
+PROBATION_ENDED_SHARE = .12  # probationary members whose year of probation is over (full vote held or due)
 FEW_FULL = [S.FULL, S.FULL, S.PROBATIONARY, S.ACTIVIST, S.APPLICANT]  # a branch below the minimum of 3
 
 # --- names and places -----------------------------------------------------------------------------
@@ -346,7 +347,8 @@ def key_dates(rng: random.Random, status: str, birth: datetime.date, today: date
     elif status == S.CANDIDATE:
         d["candidate_date"] = days_ago(15, 300)
     elif status == S.PROBATIONARY:
-        d["admission_date"] = days_ago(10, 340)
+        # about one in eight at the end of probation: the full-membership vote held or due
+        d["admission_date"] = days_ago(372, 440) if rng.random() < PROBATION_ENDED_SHARE else days_ago(10, 340)
     else:  # admitted long enough ago: full members, people who left, cancelled probations
         earliest = adult + a1 + a2 + a3 + relativedelta(months=1)
         latest = today - relativedelta(years=2 if status in LEFT_AFTER_FULL else 1, days=rng.randint(0, 60))
@@ -489,6 +491,163 @@ def build_plan(size: str = "small", today: datetime.date | None = None) -> Plan:
     return Plan(size=size, units=units, people=people, terms=_terms(units, people, today))
 
 
+# --- the development pipeline (pure: from a person's status and key dates) ------------------------------
+
+@dataclass
+class StepSpec:
+    kind: str
+    date: datetime.date
+    extra: dict = field(default_factory=dict)
+    people: tuple = ()                   # person pks: the two contacts or sponsors
+    vote: dict | None = None             # entitled, present, yes, no, abstain
+
+
+@dataclass
+class ReviewSpec:
+    kind: str                            # members.models.ReviewKind
+    step: int                            # index of the reported step in the person's steps
+    submitted: datetime.date
+    deadline: datetime.date | None = None
+
+
+DEVELOPING = (S.APPLICANT, S.ACTIVIST, S.CANDIDATE, S.PROBATIONARY)
+# Shares of people who fell behind (their next step is overdue today).
+LATE_TALK, LATE_REPORTS, LATE_INSPECTIONS, NO_FULL_VOTE_YET = .25, .12, .12, .3
+STATUS_MOVES = {"activist_selection": (S.APPLICANT, S.ACTIVIST), "candidate_decision": (S.ACTIVIST, S.CANDIDATE),
+                "committee_approval": (S.CANDIDATE, S.PROBATIONARY)}
+
+
+def pipeline_history(person: dict, full: list[tuple[int, datetime.date]], today: datetime.date,
+                     ) -> tuple[list[StepSpec], list[ReviewSpec]]:
+    """The development steps (in order) and the pending review items of one person, consistent with the rules
+    of members.pipeline and with the person's status and key dates (application, activist, candidate and
+    admission dates are the dates of the steps that set them). ``full``: (pk, full membership date) of the
+    full members of the person's unit, the contacts, sponsors and voters. Empty when the unit has fewer than
+    two full members (nobody to be a contact)."""
+    from .models import DevelopmentStepKind as K, ReviewKind
+
+    status = person["status"]
+    if status not in DEVELOPING or len(full) < 2:
+        return [], []
+    rng = random.Random(f"{SEED}:pipeline:{person['citizen_id']}")
+    steps: list[StepSpec] = []
+    reviews: list[ReviewSpec] = []
+    full_dates = sorted(d for _pk, d in full)
+    day = datetime.timedelta(days=1)
+
+    def add(kind, date, **kw) -> bool:
+        if date > today:
+            return False
+        steps.append(StepSpec(kind, date, **kw))
+        return True
+
+    def two() -> tuple:
+        return tuple(rng.sample([pk for pk, _d in full], 2))
+
+    def vote(date) -> dict:
+        entitled = max(1, sum(d <= date for d in full_dates))
+        present = max(entitled // 2 + 1, entitled - rng.randint(0, max(0, (entitled - 1) // 4)))
+        yes = rng.randint(entitled // 2 + 1, present)          # passes: more than half of those entitled
+        no = rng.randint(0, present - yes)
+        return {"entitled": entitled, "present": present, "yes": yes, "no": no, "abstain": present - yes - no}
+
+    def periodic(kind, start, until, lo, hi, late_share=0.0):
+        """Reports or inspections every lo..hi days from ``start`` to ``until``; some people stopped a while ago."""
+        if late_share and rng.random() < late_share:
+            until = min(until, today - datetime.timedelta(days=rng.randint(hi + 15, hi + 80)))
+        date = start + datetime.timedelta(days=rng.randint(lo, hi))
+        while date <= until:
+            add(kind, date)
+            date += datetime.timedelta(days=rng.randint(lo, hi))
+
+    app, act = person["application_date"], person["activist_date"]
+    cand, adm = person["candidate_date"], person["admission_date"]
+    add(K.APPLICATION, app)
+    if status == S.APPLICANT:
+        waited = (today - app).days
+        if waited >= 5 and rng.random() > LATE_TALK:
+            add(K.TALK, app + datetime.timedelta(days=rng.randint(5, min(28, waited))))
+        return steps, reviews
+
+    # activist: talk within the month, selection, contacts, thought reports every quarter, inspections every half year
+    add(K.TALK, app + datetime.timedelta(days=rng.randint(5, min(28, (act - app).days))))
+    add(K.ACTIVIST_SELECTION, act)
+    add(K.CONTACTS_ASSIGNED, min(today, act + datetime.timedelta(days=rng.randint(3, 20))), people=two())
+    until = cand - day if cand else today
+    periodic(K.THOUGHT_REPORT, act, until, 75, 88, LATE_REPORTS if status == S.ACTIVIST else 0)
+    periodic(K.INSPECTION, act, until, 160, 178, LATE_INSPECTIONS if status == S.ACTIVIST else 0)
+    if status == S.ACTIVIST:
+        return sorted_steps(steps, reviews)
+
+    # candidate: decision, sponsors, review, training, pre-review, notice, volunteer form, branch review and vote
+    add(K.CANDIDATE_DECISION, cand)
+    add(K.SPONSORS_ASSIGNED, cand + datetime.timedelta(days=rng.randint(3, 9)), people=two())
+    if status == S.CANDIDATE:
+        start = max(cand, today - datetime.timedelta(days=230))   # so that no passed vote has lapsed (6 months)
+        pre = start + datetime.timedelta(days=rng.randint(55, 80))
+    else:
+        start, pre = cand, adm - datetime.timedelta(days=rng.randint(25, 35))
+    political = start + datetime.timedelta(days=rng.randint(10, 25))
+    training = start + datetime.timedelta(days=rng.randint(26, 45))
+    notice = pre + datetime.timedelta(days=rng.randint(1, 3))
+    form = notice + datetime.timedelta(days=rng.randint(1, 3))
+    branch_review = form + datetime.timedelta(days=rng.randint(1, 3))
+    if status == S.CANDIDATE:
+        # after the notice of 5 working days, holidays included (no database here: a safe margin instead)
+        branch_vote = max(branch_review + datetime.timedelta(days=rng.randint(2, 6)),
+                          notice + datetime.timedelta(days=rng.randint(15, 18)))
+    else:
+        branch_vote = adm
+    periodic(K.THOUGHT_REPORT, cand, adm - day if adm else today, 75, 88,
+             LATE_REPORTS if status == S.CANDIDATE else 0)
+    add(K.POLITICAL_REVIEW, political, extra={"passed": True})
+    training_extra = {"days": 3} if rng.random() < .6 else {"hours": rng.randint(24, 32)}
+    if add(K.TRAINING, training, extra=training_extra) and pre > today:
+        reviews.append(ReviewSpec(ReviewKind.PRE_REVIEW, len(steps) - 1,
+                                  min(today, training + datetime.timedelta(days=rng.randint(1, 5)))))
+    add(K.PRE_REVIEW, pre, extra={"passed": True})
+    add(K.PUBLIC_NOTICE, notice)
+    add(K.VOLUNTEER_FORM, form)
+    add(K.BRANCH_COMMITTEE_REVIEW, branch_review)
+    if not add(K.BRANCH_VOTE, branch_vote, vote=vote(branch_vote), extra={"passed": True}):
+        return sorted_steps(steps, reviews)
+    vote_index = len(steps) - 1
+    talk_latest = min(today, branch_vote + datetime.timedelta(days=15))
+    talk = branch_vote + datetime.timedelta(days=rng.randint(min(1, (talk_latest - branch_vote).days),
+                                                               (talk_latest - branch_vote).days))
+    if status == S.CANDIDATE:
+        add(K.COMMITTEE_TALK, talk)
+        reviews.append(ReviewSpec(ReviewKind.ADMISSION_APPROVAL, vote_index,
+                                  min(today, branch_vote + datetime.timedelta(days=rng.randint(1, 5))),
+                                  deadline=branch_vote + relativedelta(months=3)))
+        return sorted_steps(steps, reviews)
+
+    # probationary: talk and approval by the higher committee (within 3 months), oath, reports, full membership
+    add(K.COMMITTEE_TALK, talk)
+    approval_latest = min(today, branch_vote + relativedelta(months=3))
+    approval = talk + datetime.timedelta(days=rng.randint(0, max(0, min(40, (approval_latest - talk).days))))
+    add(K.COMMITTEE_APPROVAL, approval, extra={"passed": True})
+    add(K.OATH, approval + datetime.timedelta(days=rng.randint(0, max(0, min(20, (today - approval).days)))))
+    periodic(K.THOUGHT_REPORT, adm, today, 75, 88, LATE_REPORTS)
+    end = adm + relativedelta(years=1)
+    applied = adm + relativedelta(months=11) + datetime.timedelta(days=rng.randint(0, 20))
+    if add(K.FULL_APPLICATION, applied) and today > end and rng.random() > NO_FULL_VOTE_YET:
+        full_vote = end + datetime.timedelta(days=rng.randint(1, min(20, (today - end).days)))
+        add(K.FULL_VOTE, full_vote, vote=vote(full_vote), extra={"passed": True})
+        index = len(steps) - 1
+        if add(K.FULL_NOTICE, full_vote + datetime.timedelta(days=rng.randint(1, 3))):
+            reviews.append(ReviewSpec(ReviewKind.FULL_APPROVAL, index, steps[-1].date,
+                                      deadline=full_vote + relativedelta(months=3)))
+    return sorted_steps(steps, reviews)
+
+
+def sorted_steps(steps: list[StepSpec], reviews: list[ReviewSpec]) -> tuple[list[StepSpec], list[ReviewSpec]]:
+    """Steps by date (stable: same-day steps keep their causal order), review indexes following them."""
+    order = sorted(range(len(steps)), key=lambda i: steps[i].date)
+    where = {old: new for new, old in enumerate(order)}
+    return [steps[i] for i in order], [ReviewSpec(r.kind, where[r.step], r.submitted, r.deadline) for r in reviews]
+
+
 # --- writing it -------------------------------------------------------------------------------------
 
 def _ensure_users(plan: Plan) -> tuple[dict, list[str]]:
@@ -584,8 +743,116 @@ def apply_plan(plan: Plan, out=print, batch_size: int = 500) -> "Result":
                 appointment_create(actor=actor, user=user, unit=unit, role=role)
                 created["appointments"] += not had
     out(f"Logins: {created['users']} created, appointments: {created['appointments']} created.")
+
+    _apply_pipeline(plan, units, actor, users.get("secretary"), created, out)
+    _apply_plans(plan, units, actor, created, out)
     return Result(created=created, new_users=new_users, seconds=time.monotonic() - started,
                   unit_names={code: u.display_name for code, u in units.items()})
+
+
+def _apply_pipeline(plan: Plan, units: dict, actor, secretary, created: Counter, out, chunk: int = 400) -> None:
+    """Development histories for the people in the pipeline who have none yet (applicants, activists,
+    candidates, probationary members of party units), with votes, status changes, pending review items and
+    their audit entries. Written with bulk_create (the pipeline service per step is far too slow for 10,000
+    people) in the shapes ``pipeline_record_step`` writes: the same ``extra`` keys, related people, vote
+    counts, StatusChange rows and an audit entry per step by the same actor."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import transaction
+    from django.utils import timezone
+
+    from branches.audit import snapshot
+    from branches.choices import AuditAction
+    from branches.models import AuditEntry
+
+    from .models import DevelopmentStep, DevelopmentStepKind as K, DevelopmentVote, Person, ReviewRequest, StatusChange
+
+    started = time.monotonic()
+    today = timezone.localdate()
+    party_units = [units[u.code].pk for u in plan.units
+                   if u.system == System.PARTY and u.kind != UnitKind.PARTY_GROUP and u.code in units]
+    people = list(Person.objects.filter(unit_id__in=party_units, status__in=DEVELOPING)
+                  .exclude(pk__in=DevelopmentStep.objects.values("person_id")).select_related("unit").order_by("pk"))
+    full: dict[int, list] = {}
+    for pk, unit_id, since in (Person.objects.filter(unit_id__in=party_units, status=S.FULL)
+                               .values_list("pk", "unit_id", "full_member_date")):
+        full.setdefault(unit_id, []).append((pk, since))
+    step_ct = ContentType.objects.get_for_model(DevelopmentStep)
+    through = DevelopmentStep.related_people.through
+    tz = timezone.get_current_timezone()
+    labels = {kind: str(K(kind).label) for kind in K.values}   # get_kind_display per step cost ~0.3 ms each
+    for i in range(0, len(people), chunk):
+        batch = []       # (person, steps, reviews, [DevelopmentStep])
+        for p in people[i:i + chunk]:
+            fields = {"citizen_id": p.citizen_id, "status": p.status, "application_date": p.application_date,
+                      "activist_date": p.activist_date, "candidate_date": p.candidate_date,
+                      "admission_date": p.admission_date}
+            if not p.application_date:
+                continue
+            specs, reviews = pipeline_history(fields, full.get(p.unit_id, []), today)
+            if specs:
+                batch.append((p, specs, reviews, [
+                    DevelopmentStep(person=p, kind=s.kind, date=s.date, actor=actor, extra=dict(s.extra))
+                    for s in specs]))
+        with transaction.atomic():
+            DevelopmentStep.objects.bulk_create([row for *_x, rows in batch for row in rows], batch_size=1000)
+            links, votes, moves, items, audits = [], [], [], [], []
+            for p, specs, reviews, rows in batch:
+                for spec, step in zip(specs, rows, strict=True):
+                    links += [through(developmentstep_id=step.pk, person_id=pk) for pk in spec.people]
+                    if spec.vote:
+                        votes.append(DevelopmentVote(step=step, **spec.vote))
+                    if spec.kind in STATUS_MOVES:
+                        before, after = STATUS_MOVES[spec.kind]
+                        moves.append(StatusChange(person=p, from_status=before, to_status=after, date=spec.date,
+                                                  actor=actor, note=labels[spec.kind], step=step))
+                    audits.append(AuditEntry(  # object_repr as str(step) spells it
+                        actor=actor, action=AuditAction.CREATE, content_type=step_ct, object_id=str(step.pk),
+                        object_repr=f"{p.name} · {labels[spec.kind]} · {spec.date:%Y-%m-%d}"[:200], unit=p.unit,
+                        after=snapshot(step), note=labels[spec.kind]))
+                for r in reviews:   # as members.review.review_submit: a pre-review reports no single step
+                    items.append(ReviewRequest(
+                        person=p, kind=r.kind, unit=p.unit, step=None if r.kind == "pre_review" else rows[r.step],
+                        deadline=r.deadline,
+                        submitted_by=secretary, submitted_at=datetime.datetime.combine(
+                            r.submitted, datetime.time(9, 30), tzinfo=tz)))
+            through.objects.bulk_create(links, batch_size=2000)
+            DevelopmentVote.objects.bulk_create(votes, batch_size=1000)
+            StatusChange.objects.bulk_create(moves, batch_size=1000)
+            ReviewRequest.objects.bulk_create(items, batch_size=1000)
+            AuditEntry.objects.bulk_create(audits, batch_size=1000)
+        created["pipeline people"] += len(batch)
+        created["steps"] += sum(len(rows) for *_x, rows in batch)
+        created["review items"] += sum(len(b[2]) for b in batch)
+    out(f"Development: {created['steps']} steps for {created['pipeline people']} people in the pipeline, "
+        f"{created['review items']} review items waiting ({time.monotonic() - started:.1f}s).")
+
+
+def _apply_plans(plan: Plan, units: dict, actor, created: Counter, out) -> None:
+    """Development plans for this year and last year: every party branch, and the top committee this year."""
+    from django.utils import timezone
+
+    from .devstats import plan_create
+    from .models import DevelopmentPlan
+
+    this_year = timezone.localdate().year
+    branches = [u for u in plan.units if u.kind == UnitKind.BRANCH and u.system == System.PARTY and u.code in units]
+    pks = [units[u.code].pk for u in branches] + [units["DEMO"].pk]
+    have = set(DevelopmentPlan.objects.filter(unit_id__in=pks, year__gte=this_year - 1).values_list("unit_id", "year"))
+    wanted: dict[int, int] = {}
+    for year in (this_year - 1, this_year):
+        for u in branches:
+            rng = random.Random(f"{SEED}:plan:{u.code}:{year}")
+            size = u.people
+            planned = rng.randint(2, 6) if size >= 45 else rng.randint(1, 3) if size >= 20 else rng.randint(0, 1)
+            wanted[year] = wanted.get(year, 0) + planned
+            if (units[u.code].pk, year) not in have:
+                plan_create(actor=actor, unit=units[u.code], year=year, planned=planned, note="年度发展计划")
+                created["plans"] += 1
+    if (units["DEMO"].pk, this_year) not in have:
+        plan_create(actor=actor, unit=units["DEMO"], year=this_year, planned=wanted.get(this_year, 0) + 2,
+                    note="党工委年度发展计划（含机动数）")
+        created["plans"] += 1
+    out(f"Development plans: {created['plans']} created.")
 
 
 @dataclass

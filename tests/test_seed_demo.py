@@ -72,8 +72,9 @@ def person_problems(p: dict, today: datetime.date) -> list[str]:
     }.get(p["status"], "abcdef")
     if "".join("abcdef"[i] for i, d in enumerate(dates) if d) != expected:
         problems.append(f"key dates do not fit the status {p['status']}")
-    if p["status"] == S.PROBATIONARY and adm < today - relativedelta(years=1):
-        problems.append("probation longer than a year")
+    if p["status"] == S.PROBATIONARY and adm < today - relativedelta(years=1, months=3):
+        # a year of probation, then the higher committee has 3 months to approve the full membership
+        problems.append("probation longer than a year and the 3 months of the approval")
     return problems
 
 
@@ -201,3 +202,146 @@ def test_large_plan_shape_and_people():
     bad = {p.citizen_id: person_problems(p.fields, today) for p in plan.people}
     assert {k: v for k, v in bad.items() if v} == {}
     assert all(t.start_date <= today for t in plan.terms)
+
+
+# --- the development pipeline -------------------------------------------------------------------------------
+
+def _replay(person: Person, admin) -> Person:
+    """Record ``person``'s seeded steps through the pipeline service on a fresh applicant of the same unit and
+    birth date: the service accepts every step (rules, order, dates) and ends at the same status and dates."""
+    from members.models import DevelopmentStep
+    from members.pipeline import pipeline_record_step
+    from members.services import person_create
+    from tests.members.helpers import unique_citizen_id
+
+    clone = person_create(actor=admin, name=person.name + "甲", gender=person.gender, birth_date=person.birth_date,
+                          citizen_id=unique_citizen_id(person.birth_date, person.gender == "M"), unit=person.unit,
+                          status=S.APPLICANT)
+    steps = (DevelopmentStep.objects.filter(person=person).select_related("vote").prefetch_related("related_people")
+             .order_by("date", "pk"))
+    for step in steps:
+        data = {}
+        if step.extra:
+            data["extra"] = dict(step.extra)
+        if step.related_people.all():
+            data["related_people"] = list(step.related_people.all())
+        if hasattr(step, "vote"):
+            v = step.vote
+            data["vote"] = {"present": v.present, "yes": v.yes, "no": v.no, "abstain": v.abstain}
+            data.pop("extra", None)
+        pipeline_record_step(actor=admin, person=clone, kind=step.kind, date=step.date, **data)
+    clone.refresh_from_db()
+    return clone
+
+
+def test_pipeline_population_follows_the_rules(seeded):
+    from members.models import DevelopmentStep, ReviewRequest, StatusChange
+
+    admin = get_user_model().objects.get(username="admin")
+    developing = list(Person.objects.filter(status__in=[S.APPLICANT, S.ACTIVIST, S.CANDIDATE, S.PROBATIONARY],
+                                            unit__system=System.PARTY).select_related("unit"))
+    assert {p.status for p in developing} >= {S.APPLICANT, S.ACTIVIST, S.CANDIDATE, S.PROBATIONARY}
+    with_steps = set(DevelopmentStep.objects.values_list("person_id", flat=True))
+    assert all(p.pk in with_steps for p in developing if p.unit.code != "DEMO-G03-B02"), "every developing person"
+    for p in developing:
+        if p.pk not in with_steps:
+            continue
+        clone = _replay(p, admin)
+        fields = ("status", "application_date", "activist_date", "candidate_date", "admission_date")
+        assert [getattr(clone, f) for f in fields] == [getattr(p, f) for f in fields], p.name
+        moves = list(StatusChange.objects.filter(person=p).values_list("to_status", flat=True).order_by("date", "pk"))
+        assert moves == list(StatusChange.objects.filter(person=clone).values_list("to_status", flat=True)
+                             .order_by("date", "pk"))
+    # every step has its audit entry, by the seeding admin
+    ct = ContentType.objects.get_for_model(DevelopmentStep)
+    audited = set(AuditEntry.objects.filter(content_type=ct).values_list("object_id", "actor"))
+    assert {(str(pk), admin.pk) for pk in DevelopmentStep.objects.values_list("pk", flat=True)} <= audited
+    # review items wait with the branch secretary as sender and an approval deadline of vote + 3 months
+    secretary = get_user_model().objects.get(username="secretary")
+    for item in ReviewRequest.objects.select_related("step"):
+        assert item.status == "pending" and item.submitted_by == secretary and item.unit == item.person.unit
+        if item.kind in ("admission_approval", "full_approval"):
+            assert item.deadline == item.step.date + relativedelta(months=3)
+            assert (item.kind, item.step.kind, item.person.status) in {
+                ("admission_approval", "branch_vote", S.CANDIDATE), ("full_approval", "full_vote", S.PROBATIONARY)}
+        else:
+            assert item.kind == "pre_review" and item.step is None and item.person.status == S.CANDIDATE
+
+
+def test_plans_for_this_and_last_year(seeded):
+    from members.models import DevelopmentPlan
+
+    year = timezone.localdate().year
+    branches = Unit.objects.filter(kind=UnitKind.BRANCH, system=System.PARTY)
+    plans = set(DevelopmentPlan.objects.values_list("unit__code", "year"))
+    assert {(b.code, y) for b in branches for y in (year - 1, year)} <= plans
+    assert ("DEMO", year) in plans
+
+
+def test_a_second_run_adds_no_pipeline_rows(seeded):
+    from members.models import DevelopmentPlan, DevelopmentStep, DevelopmentVote, ReviewRequest, StatusChange
+
+    models = (DevelopmentStep, DevelopmentVote, StatusChange, ReviewRequest, DevelopmentPlan)
+    before = {m.__name__: m.objects.count() for m in models}
+    assert before["DevelopmentStep"] and before["DevelopmentPlan"]
+    output = seed()
+    assert {m.__name__: m.objects.count() for m in models} == before
+    assert "Development: 0 steps" in output and "Development plans: 0 created" in output
+
+
+@pytest.mark.parametrize("size", ["small", "large"])
+def test_pipeline_histories_of_the_plans(size):
+    """Without the database: every developing person of the plan gets a history that fits the key dates,
+    some fall behind (overdue), and review items of all three kinds wait."""
+    from members.demo import DEVELOPING, pipeline_history
+    from members.devstats import _overdue_items
+    from members.models import DevelopmentStepKind as K
+    from members.policy import PolicySet
+
+    today = timezone.localdate()
+    plan = build_plan(size, today)
+    full = {}
+    for p in plan.people:
+        if p.fields["status"] == S.FULL:
+            full.setdefault(p.unit, []).append((len(full.get(p.unit, [])) + 1, p.fields["full_member_date"]))
+    policy = PolicySet.__new__(PolicySet)
+    policy.rows = []
+    reviews, overdue, people = Counter(), Counter(), 0
+    for spec in plan.people:
+        f = {"citizen_id": spec.citizen_id, **spec.fields}
+        for key in ("application_date", "activist_date", "candidate_date", "admission_date"):
+            f.setdefault(key, None)
+        if f["status"] not in DEVELOPING or spec.unit.startswith("DEMO-TW"):
+            continue
+        steps, items = pipeline_history(f, full.get(spec.unit, []), today)
+        if not steps:
+            continue
+        people += 1
+        first = {}
+        for s in steps:
+            first.setdefault(s.kind, s.date)
+            assert s.date <= today
+            if s.vote:
+                v = s.vote
+                assert v["present"] * 2 > v["entitled"] and v["yes"] * 2 > v["entitled"]
+                assert v["yes"] + v["no"] + v["abstain"] <= v["present"] <= v["entitled"]
+        assert [s.date for s in steps] == sorted(s.date for s in steps)
+        assert steps[0].kind == K.APPLICATION and steps[0].date == f["application_date"]
+        assert first.get(K.ACTIVIST_SELECTION) == f["activist_date"]
+        assert first.get(K.CANDIDATE_DECISION) == f["candidate_date"]
+        if f["status"] == S.PROBATIONARY:
+            assert first[K.BRANCH_VOTE] == f["admission_date"]
+            assert first[K.COMMITTEE_APPROVAL] <= f["admission_date"] + relativedelta(months=3)
+        reviews.update(r.kind for r in items)
+        p = {"status": f["status"], "activist_date": f["activist_date"], "candidate_date": f["candidate_date"],
+             "admission_date": f["admission_date"]}
+        last = {K.APPLICATION: "application", K.TALK: "talk", K.THOUGHT_REPORT: "report", K.INSPECTION: "inspection",
+                K.BRANCH_VOTE: "vote", K.COMMITTEE_APPROVAL: "decision", K.FULL_VOTE: "full_vote",
+                K.FULL_APPROVAL: "full_approval"}
+        for kind, key in last.items():
+            p["last_" + key] = max((s.date for s in steps if s.kind == kind), default=None)
+        overdue.update(i.kind for i in _overdue_items(p, policy, [], today))
+    assert people >= (40 if size == "small" else 1500)
+    assert set(reviews) == {"pre_review", "admission_approval", "full_approval"}, reviews
+    assert {K.TALK, K.THOUGHT_REPORT, K.INSPECTION} <= set(overdue), overdue
+    assert sum(overdue.values()) < people / 3, "most people are on time"
