@@ -63,10 +63,59 @@ term_positions = Hook("term_positions", dict)
 # End the open positions of a term that has just been replaced or whose unit was dissolved.
 term_positions_close = Hook("term_positions_close", int)
 
+class ListHook:
+    """A slot that several higher apps fill (members, meetings, dues, discipline): calling it calls every
+    provider in registration order and concatenates their lists. Registering the same function twice (a
+    second ``ready()``) keeps one."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self._fns: list[Callable] = []
+
+    def register(self, fn: Callable) -> Callable:
+        key = (fn.__module__, fn.__qualname__)
+        self._fns = [f for f in self._fns if (f.__module__, f.__qualname__) != key] + [fn]
+        return fn
+
+    def unregister(self, fn: Callable | None = None) -> None:
+        self._fns = [] if fn is None else [f for f in self._fns if f is not fn]
+
+    @property
+    def is_registered(self) -> bool:
+        return bool(self._fns)
+
+    def __call__(self, *args, **kwargs) -> list:
+        out: list = []
+        for fn in self._fns:
+            out.extend(fn(*args, **kwargs) or [])
+        return out
+
+    def __repr__(self):
+        return f"<ListHook {self.name} {len(self._fns)} provider(s)>"
+
+
 # dashboard_tasks(user, units: list[Unit], today: date) -> list[Task]
-# The work waiting for this user in their units (items to review, transfers to accept, overdue steps...),
-# each a count with the page that lists it; a constant number of queries whatever the size of the scope.
-dashboard_tasks = Hook("dashboard_tasks", list)
+# The work waiting for this user in their units (items to review, transfers to accept, overdue steps,
+# missing meetings, arrears...), each a count with the page that lists it; each provider runs a constant
+# number of queries whatever the size of the scope.
+dashboard_tasks = ListHook("dashboard_tasks")
+
+# person_panels(user, person, today: date) -> list[Panel]
+# Extra panels on the person page (meetings attended, dues grid, cases...), each rendered from its own
+# template; a provider returns nothing when the user may not see its data. Constant queries per provider.
+person_panels = ListHook("person_panels")
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One panel of the person page: ``template`` is included with ``context`` (plus the page's context)."""
+
+    key: str
+    title: Any
+    template: str
+    context: dict = field(default_factory=dict)
+    icon: str = "card-list"
+    order: int = 100
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,12 @@ class MembersConfig(AppConfig):
 
     def ready(self):
         # Feed member-based data into the org-tree pages (branches never imports members).
-        from . import committee_services, unit_stats, warnings
+        from . import committee_services, dashboard, unit_stats, warnings
 
         unit_stats.register()
         warnings.register()
         committee_services.register()
+        dashboard.register()
 
         # The citizen ID in audit before/after data is masked for users without the permission.
         from branches.audit import register_sensitive_field

@@ -17,6 +17,7 @@ from django.views import View
 from django.views.generic import DetailView, FormView, TemplateView, UpdateView
 from django_tables2 import RequestConfig
 
+from branches import registry
 from branches.choices import UnitKind
 from branches.context_processors import CURRENT_UNIT_SESSION_KEY, get_current_unit
 from branches.models import Unit
@@ -142,6 +143,7 @@ class PersonDetailView(ScopedViewMixin, DetailView):
             can_edit=has_perm(user, MEMBER_CHANGE, person.unit),
             positions=person_committee_positions(person),
             history=person_history(user, person),
+            panels=sorted(registry.person_panels(user, person, timezone.localdate()), key=lambda p: p.order),
         )
         return ctx
 

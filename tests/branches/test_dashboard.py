@@ -110,4 +110,4 @@ def test_dashboard_query_count_is_constant(as_user, admin_user, secretary, commi
     for i in range(10):
         notification_send(recipients=[admin_user], title=f"m{i}", email=False)
     assert _queries(client) == small
-    assert small <= 15
+    assert small <= 20   # scope, counts, warnings, inbox, plus one or two per to-do provider (review, transfers, overdue)

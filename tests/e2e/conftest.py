@@ -14,7 +14,7 @@ CHROMEDRIVER = os.environ.get("CHROMEDRIVER_BIN", shutil.which("chromedriver") o
 @pytest.fixture(scope="session")
 def browser():
     if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
-        pytest.fail("Chromium/ChromeDriver missing: run scripts/browser.sh (scripts/test.sh does it)")
+        pytest.fail("Chromium/ChromeDriver missing: run scripts/test-packages.sh (scripts/test.sh does it)")
     profile = tempfile.mkdtemp(prefix="e2e-chromium-")
     opts = webdriver.ChromeOptions()
     opts.binary_location = CHROMIUM
