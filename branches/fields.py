@@ -4,7 +4,8 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.forms.utils import flatatt
-from django.utils.html import escape
+from html import escape as _html_escape
+
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -40,6 +41,20 @@ class FastSelect(forms.Select):
         value = "" if value is None else str(value)
         flag = " selected" if value in selected else ""
         return f'<option value="{escape(value)}"{flag}>{escape(label)}</option>'
+
+
+def escape(value) -> str:
+    """HTML-escape ``value`` (a str or a lazy translation): the stdlib function, without Django's lazy wrapper
+    around ``django.utils.html.escape`` (which cost a few microseconds per option)."""
+    return _html_escape(str(value), quote=True)
+
+
+class FastChoiceFilter(django_filters.ChoiceFilter):
+    """A django-filter ChoiceFilter rendered with :class:`FastSelect` (a list page has several of them)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", FastSelect)
+        super().__init__(*args, **kwargs)
 
 
 def scope_base_depth(user, action) -> int:

@@ -5,13 +5,41 @@ from __future__ import annotations
 import django_tables2 as tables
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from .audit import mask_entry
 from .choices import AuditAction
 from .models import Appointment, AuditEntry
+
+
+class FastBodyMixin:
+    """Render the rows of a django-tables2 table in Python (``templates/tables/fast_body.html``).
+
+    The cells are the table's own (``render_<column>`` methods, accessors, linkify, empty values); only the
+    loop is moved out of the template engine, and each column's ``<td>`` attributes are built once per page
+    instead of once per cell. For tables whose columns do not vary their attributes by row.
+    """
+
+    fast_template_name = "tables/fast_body.html"
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("template_name", self.fast_template_name)
+        super().__init__(*args, **kwargs)
+
+    def body_html(self):
+        columns = [(column, column.attrs["td"].as_html()) for column in self.columns]
+        rows = self.paginated_rows if self.page else self.rows
+        out = []
+        for row in rows:
+            cells = "".join(f"<td {attrs}>{conditional_escape(row.get_cell(column.name))}</td>"
+                            for column, attrs in columns)
+            out.append(f"<tr {row.attrs.as_html()}>{cells}</tr>")
+        if not out and self.empty_text:
+            out.append(f'<tr><td colspan="{len(columns)}">{conditional_escape(self.empty_text)}</td></tr>')
+        return mark_safe("".join(out))
 
 
 # Columns that step aside on narrow screens (Bootstrap display utilities on th and td).

@@ -3,7 +3,8 @@
 - items waiting in the user's review queue (red when one is past its deadline);
 - internal transfers waiting for the user's units to accept them;
 - transfer letters past their validity with no accept or receipt;
-- pipeline people whose next required step is overdue (for users who record development steps).
+- pipeline people whose next required step is overdue (for users who record development steps in a branch or
+  general branch; a committee sees them on its development statistics page).
 
 Each count is one query (the overdue people: three per root of the user's scope), whatever the scope.
 """
@@ -16,6 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from branches import registry
+from branches.choices import UnitKind
 from branches.models import Unit
 from branches.permissions import MEMBER_CHANGE, PIPELINE_CHANGE, REVIEW, VIEW
 from branches.scope import has_perm, scope_paths, scope_q
@@ -58,7 +60,9 @@ def development_tasks(user, units: list[Unit], today: datetime.date) -> list[reg
 
         paths = scope_paths(user, PIPELINE_CHANGE)
         roots = _roots(units) if paths is None else [u for u in units if u.path in set(paths)]
-        for root in roots:
+        # Branch-level work: a committee's people are counted on its development statistics page (one visit
+        # there computes the same list for its whole subtree, which is too much for every dashboard view).
+        for root in (r for r in roots if r.kind != UnitKind.COMMITTEE):
             overdue = overdue_people(root, today=today)
             tasks.append(registry.Task(
                 key=f"development_overdue_{root.pk}",

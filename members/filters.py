@@ -14,7 +14,7 @@ from branches.selectors import unit_choices
 
 from .choices import (AGE_BANDS, LEFT_STATUSES, MEMBER_STATUSES, PIPELINE_STATUSES, Education, Gender, MemberStatus,
                       PersonCategory)
-from branches.fields import UnitSubtreeFilter, scope_base_depth
+from branches.fields import FastChoiceFilter, UnitSubtreeFilter, scope_base_depth
 from .idcard import normalize
 from .models import Person
 
@@ -53,14 +53,14 @@ class PersonFilter(django_filters.FilterSet):
         widget=forms.TextInput(attrs={"placeholder": _("Name, last digits of ID, phone"), "type": "search"}))
     unit = UnitSubtreeFilter(label=_("Unit"), queryset=lambda request: unit_choices(request.user),
                              method="filter_unit", empty_label=_("All my units"))
-    status = django_filters.ChoiceFilter(label=_("Status"), choices=status_choices, method="filter_status",
+    status = FastChoiceFilter(label=_("Status"), choices=status_choices, method="filter_status",
                                          empty_label=_("Any status"))
-    category = django_filters.ChoiceFilter(label=_("Category"), choices=PersonCategory.choices,
+    category = FastChoiceFilter(label=_("Category"), choices=PersonCategory.choices,
                                            empty_label=_("Any category"))
-    gender = django_filters.ChoiceFilter(label=_("Gender"), choices=Gender.choices, empty_label=_("Any gender"))
-    age = django_filters.ChoiceFilter(label=_("Age"), choices=[(k, label) for k, label, _lo, _hi in AGE_BANDS],
+    gender = FastChoiceFilter(label=_("Gender"), choices=Gender.choices, empty_label=_("Any gender"))
+    age = FastChoiceFilter(label=_("Age"), choices=[(k, label) for k, label, _lo, _hi in AGE_BANDS],
                                       method="filter_age", empty_label=_("Any age"))
-    education = django_filters.ChoiceFilter(label=_("Education"), choices=Education.choices,
+    education = FastChoiceFilter(label=_("Education"), choices=Education.choices,
                                             empty_label=_("Any education"))
 
     class Meta:

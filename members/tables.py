@@ -4,8 +4,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import django_tables2 as tables
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+
+from branches.tables import FastBodyMixin
 
 from .choices import MemberStatus
 from .models import Person
@@ -30,8 +33,8 @@ def status_badge(person: Person):
                        person.get_status_display())
 
 
-class PersonTable(tables.Table):
-    name = tables.Column(verbose_name=_("Name"), linkify=True, order_by=("name", "pk"),
+class PersonTable(FastBodyMixin, tables.Table):
+    name = tables.Column(verbose_name=_("Name"), order_by=("name", "pk"),
                          attrs={"td": {"class": "text-nowrap fw-semibold"}})
     gender = tables.Column(verbose_name=_("Gender"), order_by=("gender", "name", "pk"))
     age = tables.Column(verbose_name=_("Age"), accessor="birth_date", order_by=("-birth_date", "pk"),
@@ -63,7 +66,13 @@ class PersonTable(tables.Table):
     def __init__(self, *args, can_see_id: Callable | None = None, **kwargs):
         # can_see_id(unit) -> bool, from members.selectors.citizen_id_visibility; masked when absent.
         self.can_see_id = can_see_id or (lambda unit: False)
+        # The person page's URL pattern reversed once, not once per row (Person.get_absolute_url).
+        head, _sep, tail = reverse("members:person_detail", args=[0]).rpartition("/0/")
+        self._detail_url = f"{head}/{{}}/{tail}"
         super().__init__(*args, **kwargs)
+
+    def render_name(self, record):
+        return format_html('<a href="{}">{}</a>', self._detail_url.format(record.pk), record.name)
 
     def render_age(self, record):
         return record.age
