@@ -3,18 +3,17 @@
 Registered into ``branches.registry`` by ``MembersConfig.ready()``; ``branches`` never imports this.
 
 Cumulative counts use treebeard's materialized paths (``steplen`` characters per level): a person
-belongs to the subtree of every unit whose path is a prefix of the path of the person's unit. For each
-depth ``k`` present among the requested units we group people by ``(Substr(unit.path, 1, steplen*k),
-status)``; the parts are glued with UNION ALL into ONE query, and each prefix maps back to its unit.
-Party groups are counted by ``party_group`` (their people's ``unit`` is the branch), in the same query.
+belongs to the subtree of every unit whose path is a prefix of the path of the person's unit. One
+statement groups the people once and sums those groups by path prefix for each depth present among the
+requested units; party groups are counted by ``party_group`` (their people's ``unit`` is the branch).
 """
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db.models import Count, F, Q
-from django.db.models.functions import Substr
+from django.db import connection
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
@@ -37,50 +36,50 @@ def _minimal_prefixes(paths: Iterable[str]) -> list[str]:
 
 
 def status_counts(units: Iterable[Unit], statuses: Iterable[str] = ACTIVE_STATUSES) -> dict[int, dict[str, int]]:
-    """{unit_pk: {status: n}} for each unit's whole subtree (a party group: its own people). One query."""
+    """{unit_pk: {status: n}} for each unit's whole subtree (a party group: its own people). One query.
+
+    The people of the requested subtrees are grouped once by (unit path, party-group path, status); from those
+    few rows the same statement sums, for every depth present, by path prefix (a unit's subtree is the rows
+    whose unit path starts with its path), and by party-group path for the groups. Plain SQL because the ORM
+    has no WITH; SUBSTR / LENGTH / LIKE mean the same on PostgreSQL and SQLite.
+    """
     units = list(units)
-    if not units:
-        return {}
     statuses = list(statuses)
+    if not units or not statuses:
+        return {}
     step = Unit.steplen
-    by_path = {u.path: u.pk for u in units}
-    # A branch holds only party groups, and people belong to the branch itself (their party group is a
-    # separate field): its subtree count is its own count, grouped by unit without path prefixes.
-    branch_pks = [u.pk for u in units if u.kind == UnitKind.BRANCH]
-    tree_units = [u for u in units if u.kind not in (UnitKind.PARTY_GROUP, UnitKind.BRANCH)]
-    group_pks = [u.pk for u in units if u.kind == UnitKind.PARTY_GROUP]
-
+    tree_units = [u for u in units if u.kind != UnitKind.PARTY_GROUP]
+    group_units = [u for u in units if u.kind == UnitKind.PARTY_GROUP]
+    prefixes = _minimal_prefixes(u.path for u in units)
+    person, unit = Person._meta.db_table, Unit._meta.db_table
+    params: list = []
+    status_marks = ", ".join(["%s"] * len(statuses))
+    params += statuses
+    within = " OR ".join(["pu.path LIKE %s"] * len(prefixes))
+    params += [f"{p}%" for p in prefixes]           # paths are [0-9A-Z]: no LIKE wildcards inside
     parts = []
-    if branch_pks:
-        parts.append(
-            Person.objects.filter(unit_id__in=branch_pks, status__in=statuses)
-            .annotate(prefix=F("unit__path"))
-            .values("prefix", "status").annotate(n=Count("pk")).order_by()
-        )
-    if tree_units:
-        within = Q()
-        for prefix in _minimal_prefixes(u.path for u in tree_units):
-            within |= Q(unit__path__startswith=prefix)
-        base = Person.objects.filter(within, status__in=statuses)
-        for depth in sorted({len(u.path) // step for u in tree_units}):
-            parts.append(
-                base.filter(unit__depth__gte=depth)
-                .annotate(prefix=Substr("unit__path", 1, depth * step))
-                .values("prefix", "status").annotate(n=Count("pk")).order_by()
-            )
-    if group_pks:
-        parts.append(
-            Person.objects.filter(party_group_id__in=group_pks, status__in=statuses)
-            .annotate(prefix=F("party_group__path"))
-            .values("prefix", "status").annotate(n=Count("pk")).order_by()
-        )
-    query = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-
+    for depth in sorted({len(u.path) // step for u in tree_units}):
+        parts.append(f"SELECT SUBSTR(upath, 1, {depth * step}) AS prefix, status, SUM(n) AS n FROM g "
+                     f"WHERE LENGTH(upath) >= {depth * step} GROUP BY SUBSTR(upath, 1, {depth * step}), status")
+    if group_units:
+        parts.append("SELECT gpath AS prefix, status, SUM(n) AS n FROM g WHERE gpath IS NOT NULL GROUP BY gpath, status")
+    sql = (f"WITH g AS (SELECT pu.path AS upath, gu.path AS gpath, p.status AS status, COUNT(*) AS n "
+           f"FROM {person} p INNER JOIN {unit} pu ON p.unit_id = pu.id LEFT JOIN {unit} gu ON p.party_group_id = gu.id "
+           f"WHERE p.status IN ({status_marks}) AND ({within}) GROUP BY pu.path, gu.path, p.status) "
+           + " UNION ALL ".join(parts))
+    tree_paths = {u.path: u.pk for u in tree_units}
+    group_paths = {u.path: u.pk for u in group_units}
     result: dict[int, dict[str, int]] = defaultdict(dict)
-    for row in query:
-        pk = by_path.get(row["prefix"])
-        if pk is not None:
-            result[pk][row["status"]] = result[pk].get(row["status"], 0) + row["n"]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for prefix, status, n in cursor.fetchall():
+            # A prefix of a unit path names a tree unit; a group path comes from the last part (groups hold no
+            # people as their unit, so no unit-path prefix equals a group's path).
+            pk = tree_paths.get(prefix)
+            if pk is None:
+                pk = group_paths.get(prefix)
+            if pk is not None:
+                result[pk][status] = result[pk].get(status, 0) + int(n)
     return dict(result)
 
 
