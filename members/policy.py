@@ -119,3 +119,96 @@ def add_working_days(day: datetime.date, days: int) -> datetime.date:
     from .workdays import add_working_days as _add
 
     return _add(day, days)
+
+
+# -- committee overrides (the development rules page) -------------------------------------------------------
+
+#: Sane bounds for each rule's value (inclusive); a value outside is refused with the range in the message.
+BOUNDS: dict[str, tuple[int, int]] = {
+    "min_age_years": (16, 30),
+    "talk_within_months": (1, 6),
+    "activist_min_months": (12, 36),
+    "training_min_days": (1, 30),
+    "training_min_hours": (8, 240),
+    "notice_working_days": (1, 30),
+    "approval_months": (1, 6),
+    "approval_max_months": (1, 12),
+    "probation_months": (12, 12),
+    "extension_min_months": (1, 12),
+    "extension_max_months": (1, 12),
+    "extension_max_count": (0, 1),
+    "thought_report_months": (1, 12),
+    "inspection_months": (1, 12),
+    "activist_notice_days": (0, 30),
+}
+#: Pairs that must stay ordered once the new value applies: (lower key, upper key).
+ORDERED_PAIRS = (("approval_months", "approval_max_months"), ("extension_min_months", "extension_max_months"))
+
+
+def development_policy_add(*, actor, unit, key: str, value: int, effective_from: datetime.date, note: str):
+    """A committee's new value for one development rule from ``effective_from`` on (for its whole subtree).
+
+    Rows are never edited or deleted: a correction, or a return to the central rule, is a newer row. Refuses a
+    unit that is not a live committee, an unknown rule, a value outside the rule's bounds, a second row of the
+    same rule and date, and a value that would put a pair of rules out of order (e.g. approval within 4
+    months but never later than 3)."""
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
+
+    from branches.audit import audit_record, snapshot
+    from branches.choices import AuditAction
+
+    from .models import DevelopmentPolicy
+
+    problems: dict[str, str] = {}
+    if unit is None or unit.kind != UnitKind.COMMITTEE or unit.dissolved_on is not None:
+        problems["unit"] = _("Rules are set by a committee: choose a committee that has not been dissolved.")
+    if key not in DEFAULTS:
+        problems["key"] = _("Choose one of the development rules.")
+    else:
+        low, high = BOUNDS[key]
+        if not isinstance(value, int) or not (low <= value <= high):
+            problems["value"] = _("%(rule)s must be between %(low)s and %(high)s.") % {
+                "rule": LABELS[key], "low": low, "high": high}
+    note = (note or "").strip()
+    if not note:
+        problems["note"] = _("Say why, for example the document that sets the local rule.")
+    if problems:
+        raise ValidationError(problems)
+    if DevelopmentPolicy.objects.filter(unit=unit, key=key, effective_from=effective_from).exists():
+        raise ValidationError({"effective_from": _(
+            "%(unit)s already has a value for this rule from %(date)s; choose another date (a later row corrects "
+            "an earlier one).") % {"unit": unit.name, "date": effective_from.isoformat()}})
+    rules = PolicySet(unit)
+    for low_key, high_key in ORDERED_PAIRS:
+        if key in (low_key, high_key):
+            low_value = value if key == low_key else rules.value(low_key, effective_from)
+            high_value = value if key == high_key else rules.value(high_key, effective_from)
+            if low_value > high_value:
+                raise ValidationError({"value": _(
+                    "From %(date)s “%(low)s” would be %(a)s and “%(high)s” %(b)s: the first may not exceed the "
+                    "second.") % {"date": effective_from.isoformat(), "low": LABELS[low_key], "a": low_value,
+                                  "high": LABELS[high_key], "b": high_value}})
+    with transaction.atomic():
+        row = DevelopmentPolicy(unit=unit, key=key, value=value, effective_from=effective_from, note=note)
+        row.full_clean()
+        row.save()
+        audit_record(actor=actor, action=AuditAction.CREATE, obj=row, after=snapshot(row), unit=unit,
+                     note=_("Development rule"))
+    return row
+
+
+def development_rules(unit, on: datetime.date | None = None) -> list[dict]:
+    """Every development rule for ``unit`` on ``on``: label, central default, the value in force with its
+    source, and the committee rows that apply to the unit (its own and its ancestors'), newest first. One query."""
+    on = on or timezone.localdate()
+    rules = PolicySet(unit)
+    out = []
+    for key, default in DEFAULTS.items():
+        resolved = rules.get(key, on)
+        rows = [r for r in rules.rows if r.key == key]
+        out.append({"key": key, "label": LABELS[key], "default": default, "value": resolved.value,
+                    "source": resolved.source, "overridden": resolved.unit_name is not None,
+                    "upcoming": sorted((r for r in rows if r.effective_from > on), key=lambda r: r.effective_from),
+                    "rows": sorted(rows, key=lambda r: (r.effective_from, r.pk), reverse=True)})
+    return out

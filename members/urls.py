@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import urls_devstats, urls_print_dev, urls_review, urls_transfer, views, views_pipeline, views_print
+from . import (urls_devstats, urls_holidays, urls_print_dev, urls_review, urls_rules, urls_transfer, views, views_pipeline,
+               views_print)
 
 app_name = "members"
 
@@ -19,6 +20,8 @@ urlpatterns = [
     # Each module below owns its own pages.
     *urls_review.urlpatterns,
     *urls_devstats.urlpatterns,
+    *urls_rules.urlpatterns,
+    *urls_holidays.urlpatterns,
     *urls_transfer.urlpatterns,
     *urls_print_dev.urlpatterns,
 ]

@@ -56,7 +56,7 @@ def objects(committee, branch_a, group_a, member_a, admin_user, secretary):
     plan = DevelopmentPlan.objects.create(unit=branch_a, year=2026, planned=3)
     transfer = Transfer.objects.create(
         number="T-1", kind=TransferKind.INTERNAL, person=member_a, person_status=member_a.status, from_unit=branch_a,
-        to_unit=branch_a.get_parent(), issued_on=datetime.date(2026, 1, 5), valid_until=datetime.date(2026, 4, 5),
+        to_unit=committee, issued_on=datetime.date(2026, 1, 5), valid_until=datetime.date(2026, 4, 5),
         status=TransferStatus.PENDING)
     holiday = Holiday.objects.create(date=datetime.date(2026, 10, 8), name="国庆节")
     return {
