@@ -157,10 +157,10 @@ USERS = [
     UserSpec("admin", "系统管理员", "superuser: everything, including Django admin at /admin/", superuser=True),
     UserSpec("committee", "工委管理员", "administrator of the whole committee: units, members, terms, "
              "appointments, audit", appointments=[("DEMO", Role.ADMIN)]),
-    UserSpec("secretary", "支部书记", "secretary of one branch: its roll, member records, committee term, "
-             "audit (its term ends in 25 days)", appointments=[("DEMO-G01-B01", Role.SECRETARY)]),
-    UserSpec("reviewer", "组织部审核员", "reviewer on the committee: sees the whole committee with full ID "
-             "numbers and the audit log; changes nothing", appointments=[("DEMO", Role.REVIEWER)]),
+    UserSpec("secretary", "支部书记", "secretary of one branch: its roll, member records, development steps, "
+             "transfers, committee term, audit (its term ends in 25 days)", appointments=[("DEMO-G01-B01", Role.SECRETARY)]),
+    UserSpec("reviewer", "组织部审核员", "reviewer on the committee: approves development steps from the "
+             "review queue; sees the whole committee with full ID numbers and the audit log", appointments=[("DEMO", Role.REVIEWER)]),
     UserSpec("viewer", "只读用户", "read-only view of one branch",
              appointments=[("DEMO-G01-B02", Role.VIEWER)]),
     UserSpec("clerk", "党费收缴员", "dues clerk of a general branch and its branches "
@@ -746,6 +746,7 @@ def apply_plan(plan: Plan, out=print, batch_size: int = 500) -> "Result":
 
     _apply_pipeline(plan, units, actor, users.get("secretary"), created, out)
     _apply_plans(plan, units, actor, created, out)
+    _apply_transfers(units, actor, created, out)
     return Result(created=created, new_users=new_users, seconds=time.monotonic() - started,
                   unit_names={code: u.display_name for code, u in units.items()})
 
@@ -853,6 +854,47 @@ def _apply_plans(plan: Plan, units: dict, actor, created: Counter, out) -> None:
                     note="党工委年度发展计划（含机动数）")
         created["plans"] += 1
     out(f"Development plans: {created['plans']} created.")
+
+
+DEMO_TRANSFERS = [
+    # (from unit code, to unit code or None, outside organization, days ago issued, receipt after days, reason)
+    ("DEMO-G01-B02", "DEMO-G01-B01", "", 6, None, "工作调动（机关内部）"),
+    ("DEMO-G01-B01", None, "中共某区教育局机关委员会", 120, None, "调往区教育局工作"),
+    ("DEMO-G01-B02", None, "中共某市人民医院委员会", 70, 20, "调往市人民医院工作"),
+]
+
+
+def _apply_transfers(units: dict, actor, created: Counter, out) -> None:
+    """A few transfers through the services: one waiting for the demo secretary's branch to accept, one letter
+    to an outside organization past its validity without a receipt, one whose receipt came back. Keyed by the
+    reason: a transfer with the same reason from the same unit is not issued twice."""
+    from django.utils import timezone
+
+    from .choices import MemberStatus
+    from .models import Person, Transfer, TransferKind
+    from .transfers import transfer_issue, transfer_record_receipt
+
+    today = timezone.localdate()
+    for from_code, to_code, outside, days_ago, receipt_after, reason in DEMO_TRANSFERS:
+        if from_code not in units or (to_code and to_code not in units):
+            continue
+        source = units[from_code]
+        if Transfer.objects.filter(from_unit=source, reason=reason).exists():
+            continue
+        person = (Person.objects.filter(unit=source, status=MemberStatus.FULL)
+                  .exclude(transfers__isnull=False).order_by("-pk").first())
+        if person is None:
+            continue
+        issued_on = today - datetime.timedelta(days=days_ago)
+        transfer = transfer_issue(
+            actor=actor, person=person, kind=TransferKind.INTERNAL if to_code else TransferKind.OUTGOING,
+            to_unit=units[to_code] if to_code else None, external_org=outside, issued_on=issued_on, reason=reason,
+            dues_paid_until=f"{issued_on:%Y-%m}")
+        if receipt_after is not None:
+            transfer_record_receipt(actor=actor, transfer=transfer,
+                                    receipt_on=issued_on + datetime.timedelta(days=receipt_after), note="回执已收到")
+        created["transfers"] += 1
+    out(f"Transfers: {created['transfers']} created.")
 
 
 @dataclass

@@ -345,3 +345,18 @@ def test_pipeline_histories_of_the_plans(size):
     assert set(reviews) == {"pre_review", "admission_approval", "full_approval"}, reviews
     assert {K.TALK, K.THOUGHT_REPORT, K.INSPECTION} <= set(overdue), overdue
     assert sum(overdue.values()) < people / 3, "most people are on time"
+
+
+def test_demo_transfers_through_the_services(seeded):
+    from members.models import Transfer, TransferStatus
+    from members.transfers import expired_letters
+
+    rows = {t.reason: t for t in Transfer.objects.select_related("from_unit", "to_unit")}
+    waiting = rows["工作调动（机关内部）"]
+    assert waiting.status == TransferStatus.PENDING and waiting.to_unit.code == "DEMO-G01-B01"
+    assert rows["调往市人民医院工作"].status == TransferStatus.RECEIPTED
+    assert [t.reason for t in expired_letters()] == ["调往区教育局工作"]
+    ct = ContentType.objects.get_for_model(Transfer)
+    assert AuditEntry.objects.filter(content_type=ct, object_id=str(waiting.pk)).exists()
+    output = seed()
+    assert Transfer.objects.count() == len(rows) and "Transfers: 0 created" in output

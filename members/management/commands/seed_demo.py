@@ -5,6 +5,7 @@ so running it again (``scripts/demo.sh`` does on every start) creates nothing. T
 (fixed seeds). See ``members/demo.py``.
 """
 from django.core.management.base import BaseCommand
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from members.demo import SIZES, apply_plan, build_plan, logins_block
@@ -28,6 +29,8 @@ class Command(BaseCommand):
         plan = build_plan(size, today=timezone.localdate())
         say(f"Demo data ({size}): {len(plan.units)} units, {len(plan.people)} people, {len(plan.terms)} committee "
             f"terms, {len(plan.users)} logins.")
-        result = apply_plan(plan, out=say)
+        # The demo's notifications stay in the in-app inbox: no e-mail (the console backend would print them all).
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            result = apply_plan(plan, out=say)
         say(f"Done in {result.seconds:.1f}s.")
         say(logins_block(plan, url, result.new_users, result.unit_names))
