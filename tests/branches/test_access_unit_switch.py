@@ -138,6 +138,12 @@ def test_navbar_shows_the_short_name(as_user, admin_user, secretary, branch_a):
 
 
 def test_nav_flags(secretary, viewer, admin_user):
-    assert shell(_request(admin_user))["nav_can"] == {"appointments": True, "audit": True}
-    assert shell(_request(secretary))["nav_can"] == {"appointments": False, "audit": True}
-    assert shell(_request(viewer))["nav_can"] == {"appointments": False, "audit": False}
+    keys = ("appointments", "audit", "review", "unit_manage")
+
+    def flags(user):
+        nav = shell(_request(user))["nav_can"]
+        return {k: nav[k] for k in keys}
+
+    assert flags(admin_user) == {"appointments": True, "audit": True, "review": True, "unit_manage": True}
+    assert flags(secretary) == {"appointments": False, "audit": True, "review": False, "unit_manage": False}
+    assert flags(viewer) == {"appointments": False, "audit": False, "review": False, "unit_manage": False}
