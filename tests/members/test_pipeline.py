@@ -27,16 +27,6 @@ def _clock():
         yield
 
 
-@pytest.fixture
-def full_members(branch_a):
-    return [person(branch_a, name=f"正式{i}") for i in range(3)]
-
-
-@pytest.fixture
-def applicant(branch_a):
-    return person(branch_a, name="王申请", status=MemberStatus.APPLICANT, birth=D(1995, 3, 1))
-
-
 def walk(applicant, full_members, actor, until=None):
     """Record the standard walk up to (not including) the step named ``until``."""
     a, b, c = full_members

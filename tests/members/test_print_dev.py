@@ -31,11 +31,6 @@ def _clock():
 
 
 @pytest.fixture
-def full_members(branch_a):
-    return [person(branch_a, name=f"正式{i}") for i in range(3)]
-
-
-@pytest.fixture
 def applicant(branch_a):
     return person(branch_a, name="王申请", status=MemberStatus.APPLICANT, birth=D(1995, 3, 1), education="bachelor",
                   work_unit="市财政局", post="科员", native_place="山东济南")

@@ -34,11 +34,6 @@ def _clock():
         yield
 
 
-@pytest.fixture
-def full_members(branch_a):
-    return [person(branch_a, name=f"正式{i}") for i in range(3)]
-
-
 def keys(p=None):
     qs = Reminder.objects.filter(kind=REMINDER_KIND)
     if p is not None:

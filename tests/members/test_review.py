@@ -18,7 +18,6 @@ from members.review import (
 from members.pipeline import pipeline_state
 from tests.factories import UserFactory, make_unit
 
-from .helpers import person
 from .test_pipeline import walk
 
 pytestmark = pytest.mark.django_db
@@ -30,16 +29,6 @@ def _clock():
     # After the branch vote of the standard walk (2025-05-20), before its 3-month due date.
     with time_machine.travel(datetime.datetime(2025, 7, 1, 10, 0), tick=False):
         yield
-
-
-@pytest.fixture
-def full_members(branch_a):
-    return [person(branch_a, name=f"正式{i}") for i in range(3)]
-
-
-@pytest.fixture
-def applicant(branch_a):
-    return person(branch_a, name="王申请", status=MemberStatus.APPLICANT, birth=D(1995, 3, 1))
 
 
 @pytest.fixture

@@ -30,16 +30,6 @@ def _clock():
 
 
 @pytest.fixture
-def full_members(branch_a):
-    return [person(branch_a, name=f"正式{i}") for i in range(3)]
-
-
-@pytest.fixture
-def applicant(branch_a):
-    return person(branch_a, name="王申请", status=MemberStatus.APPLICANT, birth=D(1995, 3, 1))
-
-
-@pytest.fixture
 def reviewer(committee):
     user = UserFactory(username="reviewer_c")
     appointment_create(actor=None, user=user, unit=committee, role=Role.REVIEWER)
