@@ -27,6 +27,7 @@ from branches.tables import paginate_leniently
 from branches.views.mixins import ActionRequiredMixin, ScopedViewMixin
 
 from . import importers
+from .choices import MEMBER_STATUSES
 from .exporters import XLSX_CONTENT_TYPE, export_people, import_template
 from .filters import PersonFilter
 from .forms import ImportConfirmForm, ImportUploadForm, PersonForm, add_service_errors
@@ -141,6 +142,7 @@ class PersonDetailView(ScopedViewMixin, DetailView):
             citizen_id_masked=citizen_id != person.citizen_id,
             status_badge=status_badge(person),
             can_edit=has_perm(user, MEMBER_CHANGE, person.unit),
+            on_roll_statuses=MEMBER_STATUSES,
             positions=person_committee_positions(person),
             history=person_history(user, person),
             panels=sorted(registry.person_panels(user, person, timezone.localdate()), key=lambda p: p.order),

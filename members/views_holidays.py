@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.generic import FormView, TemplateView
 
 from branches.forms import DATE_WIDGET, add_service_errors
@@ -66,7 +66,7 @@ class HolidayTable(tables.Table):
                             attrs={"th": {"class": "d-none d-sm-table-cell"},
                                    "td": {"class": "d-none d-sm-table-cell"}})
     is_workday = tables.Column(verbose_name=gettext_lazy("Kind"))
-    name = tables.Column(verbose_name=gettext_lazy("Name"))
+    name = tables.Column(verbose_name=pgettext_lazy("holiday", "Name"))
     actions = tables.Column(verbose_name="", accessor="pk", orderable=False, attrs={"td": {"class": "text-end"}})
 
     class Meta:
@@ -137,7 +137,7 @@ class HolidayForm(forms.Form):
     date = forms.DateField(label=gettext_lazy("Date"), widget=DATE_WIDGET)
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=KIND_CHOICES, widget=forms.RadioSelect,
                              initial="holiday")
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=60,
+    name = forms.CharField(label=pgettext_lazy("holiday", "Name"), max_length=60,
                            help_text=gettext_lazy("For example “National Day” or “National Day make-up working day”."))
 
     def clean_date(self):

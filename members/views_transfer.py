@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -89,9 +89,9 @@ class TransferTable(tables.Table):
                            attrs={"td": {"class": "text-nowrap fw-semibold"}})
     kind = tables.Column(verbose_name=gettext_lazy("Kind"), attrs={"th": {"class": "d-none d-md-table-cell"},
                                                                    "td": {"class": "d-none d-md-table-cell"}})
-    from_unit = tables.Column(verbose_name=gettext_lazy("From"), order_by=("from_unit__path", "external_org"),
+    from_unit = tables.Column(verbose_name=pgettext_lazy("transfer: sending unit", "From"), order_by=("from_unit__path", "external_org"),
                               empty_values=())
-    to_unit = tables.Column(verbose_name=gettext_lazy("To"), order_by=("to_unit__path", "external_org"),
+    to_unit = tables.Column(verbose_name=pgettext_lazy("transfer: receiving unit", "To"), order_by=("to_unit__path", "external_org"),
                             empty_values=())
     issued_on = tables.Column(verbose_name=gettext_lazy("Issued on"),
                               attrs={"th": {"class": "d-none d-md-table-cell"},
