@@ -1,0 +1,53 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class MeetingType(models.TextChoices):
+    GENERAL = "general", _("Branch general meeting")
+    COMMITTEE = "committee", _("Branch committee meeting")
+    GROUP = "group", _("Party group meeting")
+    LECTURE = "lecture", _("Party lecture")
+    THEME_DAY = "theme_day", _("Theme party day")
+    ORG_LIFE = "org_life", _("Organizational life meeting")
+    APPRAISAL = "appraisal", _("Democratic appraisal of members")
+    STUDY = "study", _("Concentrated study")
+    DEMOCRATIC_LIFE = "democratic_life", _("Democratic life meeting")
+    TALK = "talk", _("Heart-to-heart talk")
+    OTHER = "other", _("Other meeting")
+
+
+# Organizational life: the meetings whose attendance counts for the 6-month lapse rule [Constitution Art. 9].
+ORG_LIFE_TYPES = (MeetingType.GENERAL, MeetingType.COMMITTEE, MeetingType.GROUP, MeetingType.LECTURE,
+                  MeetingType.THEME_DAY, MeetingType.ORG_LIFE, MeetingType.APPRAISAL, MeetingType.STUDY,
+                  MeetingType.DEMOCRATIC_LIFE)
+# Meetings whose resolutions carry votes under the general-meeting rule (quorum of the full members).
+VOTING_TYPES = (MeetingType.GENERAL,)
+
+
+class MeetingStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    HELD = "held", _("Held")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class AttendanceStatus(models.TextChoices):
+    INVITED = "invited", _("Invited (not recorded yet)")
+    PRESENT = "present", _("Present")
+    LEAVE = "leave", _("On leave")
+    ABSENT = "absent", _("Absent")
+
+
+class Period(models.TextChoices):
+    MONTH = "month", _("Monthly")
+    QUARTER = "quarter", _("Quarterly")
+    HALF_YEAR = "half_year", _("Half-yearly")
+    YEAR = "year", _("Yearly")
+
+
+PERIOD_MONTHS = {Period.MONTH: 1, Period.QUARTER: 3, Period.HALF_YEAR: 6, Period.YEAR: 12}
+
+
+class AttachmentKind(models.TextChoices):
+    PHOTO = "photo", _("Photo")
+    SIGN_IN = "sign_in", _("Sign-in sheet")
+    DOCUMENT = "document", _("Document")

@@ -1,0 +1,98 @@
+"""Excel files of the meetings pages (Chinese headers, like the printed forms): the meeting list, the compliance
+matrix and the attendance report. Text cells starting with '=' stay text, never formulas."""
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+
+from django.http import HttpResponse
+from django.utils.http import content_disposition_header
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font, PatternFill
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+HEADER_FILL = PatternFill("solid", fgColor="F2DCDB")
+STATE_FILL = {"met": "C6EFCE", "due": "FFEB9C", "overdue": "FFC7CE", "future": "F2F2F2", "none": "FFFFFF"}
+TYPE_ZH = {"general": "党员大会", "committee": "支委会", "group": "党小组会", "lecture": "党课", "theme_day": "主题党日",
+           "org_life": "组织生活会", "appraisal": "民主评议党员", "study": "集中学习", "democratic_life": "民主生活会",
+           "talk": "谈心谈话", "other": "其他会议"}
+STATUS_ZH = {"planned": "计划", "held": "已召开", "cancelled": "已取消"}
+ATT_ZH = {"invited": "未登记", "present": "出席", "leave": "请假", "absent": "缺席"}
+STATE_ZH = {"met": "已开", "due": "待开", "overdue": "应开未开", "future": "未到期", "none": ""}
+
+
+def xlsx_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+def _cell(sheet, value, fill: str | None = None, bold: bool = False):
+    if isinstance(value, str) and value.startswith("="):
+        value = "'" + value
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+    if fill:
+        cell.fill = PatternFill("solid", fgColor=fill)
+    if bold:
+        cell.font = Font(bold=True)
+    return cell
+
+
+def _book(title: str, header: list[str]):
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title)
+    ws.append([_cell(ws, h, fill="F2DCDB", bold=True) for h in header])
+    return wb, ws
+
+
+def _bytes(wb) -> bytes:
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def export_meetings(meetings: Iterable) -> bytes:
+    wb, ws = _book("会议记录", ["日期", "时间", "会议类型", "兼主题党日", "单位", "主题", "地点", "主持人", "记录人",
+                           "应到", "实到", "请假", "缺席", "状态"])
+    if hasattr(meetings, "iterator"):
+        meetings = meetings.iterator(chunk_size=2000)
+    for m in meetings:
+        ws.append([_cell(ws, v) for v in (
+            m.date.isoformat(), m.start_time.strftime("%H:%M") if m.start_time else "", TYPE_ZH.get(m.meeting_type, ""),
+            "是" if m.also_theme_day else "", m.unit.name, m.topic, m.place, m.host.name if m.host_id else "",
+            m.recorder.name if m.recorder_id else "", getattr(m, "n_invited", None), getattr(m, "n_present", None),
+            getattr(m, "n_leave", None), getattr(m, "n_absent", None), STATUS_ZH.get(m.status, m.status))])
+    return _bytes(wb)
+
+
+def export_matrix(cols, rows, year: int) -> bytes:
+    wb, ws = _book(f"{year}年合规", ["单位", *[c[2] for c in cols], "已开", "应开未开", "待开", "完成率"])
+    for unit, uc, cells in rows:
+        line = [_cell(ws, unit.name)]
+        for cell in cells:
+            text = STATE_ZH[cell.state]
+            if cell.periods:
+                text += "：" + "；".join(f"{TYPE_ZH.get(p.meeting_type, '')} {p.held}/{p.required}" for p in cell.periods)
+            line.append(_cell(ws, text, fill=STATE_FILL[cell.state]))
+        line += [_cell(ws, uc.met), _cell(ws, uc.overdue), _cell(ws, uc.due),
+                 _cell(ws, f"{uc.rate}%" if uc.rate is not None else "")]
+        ws.append(line)
+    return _bytes(wb)
+
+
+def export_attendance(rows, risks) -> bytes:
+    wb, ws = _book("出勤率", ["姓名", "单位", "党小组", "出席", "请假", "缺席", "出勤率"])
+    for person, counts, rate in rows:
+        ws.append([_cell(ws, v) for v in (person.name, person.unit.name,
+                                          person.party_group.name if person.party_group_id else "",
+                                          counts.get("present", 0), counts.get("leave", 0), counts.get("absent", 0),
+                                          f"{rate}%" if rate is not None else "")])
+    ws2 = wb.create_sheet("连续6个月未参加组织生活")
+    ws2.append([_cell(ws2, h, fill="F2DCDB", bold=True) for h in ["姓名", "单位", "党小组", "应参加次数"]])
+    for p in risks:
+        ws2.append([_cell(ws2, v) for v in (p.name, p.unit.name, p.party_group.name if p.party_group_id else "",
+                                            p.n_expected)])
+    return _bytes(wb)
