@@ -1,0 +1,121 @@
+"""Dues rules as data: the central defaults in ONE dict, committee overrides in DuesPolicy rows by effective date.
+
+Same design as members.policy: the nearest committee at or above the unit that has a row for the key with
+``effective_from <= on`` wins (its latest row); otherwise the default. ``DuesPolicySet`` loads the rows of a unit's
+ancestors in one query; each resolved value says which rule produced it.
+"""
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from branches.choices import UnitKind
+
+# Central defaults [Dues2008; seed 004 for the back-payment limit, seed 002 for the large-payment threshold].
+DEFAULTS: dict[str, object] = {
+    "back_payment_months": 3,             # back payment at most 3 months late without the committee's consent
+    "large_payment_threshold": "1000.00",  # a monthly amount or one-off payment above this is a large payment
+    "first_warning_months": 3,            # warn the secretary at 3 consecutive unpaid months …
+    "second_warning_months": 5,           # … and at 5
+    "lapse_months": 6,                    # 6 consecutive unpaid months opens a lapse case
+    "farmer_default_amount": "0.20",      # a farmer's monthly amount when none is declared (0.20–1.00)
+}
+INT_KEYS = {"back_payment_months", "first_warning_months", "second_warning_months", "lapse_months"}
+MONEY_KEYS = {"large_payment_threshold", "farmer_default_amount"}
+
+LABELS = {
+    "back_payment_months": gettext_lazy("Back payment without the committee's consent (months)"),
+    "large_payment_threshold": gettext_lazy("Large payment above (yuan)"),
+    "first_warning_months": gettext_lazy("First warning at (consecutive unpaid months)"),
+    "second_warning_months": gettext_lazy("Second warning at (consecutive unpaid months)"),
+    "lapse_months": gettext_lazy("Lapse case at (consecutive unpaid months)"),
+    "farmer_default_amount": gettext_lazy("Farmers' default monthly amount (yuan)"),
+}
+
+
+def validate_value(key: str, value):
+    """The value in its stored form (int, or money as a 2-place string); ValueError with a readable message."""
+    if key in INT_KEYS:
+        try:
+            number = int(str(value).strip())
+        except (TypeError, ValueError):
+            raise ValueError(_("Enter a whole number of months.")) from None
+        if not 1 <= number <= 36:
+            raise ValueError(_("Enter a number of months between 1 and 36."))
+        return number
+    if key in MONEY_KEYS:
+        try:
+            amount = Decimal(str(value).strip()).quantize(Decimal("0.01"))
+        except (InvalidOperation, TypeError, ValueError):
+            raise ValueError(_("Enter an amount in yuan, such as 1000.00.")) from None
+        if amount < 0:
+            raise ValueError(_("The amount cannot be negative."))
+        return str(amount)
+    raise ValueError(_("Unknown dues rule %(k)s.") % {"k": key})
+
+
+@dataclass(frozen=True)
+class Resolved:
+    key: str
+    value: object
+    unit_name: str | None = None
+    effective_from: datetime.date | None = None
+
+    @property
+    def source(self) -> str:
+        if self.unit_name is None:
+            return _("central rule")
+        return _("rule of %(unit)s from %(date)s") % {"unit": self.unit_name, "date": self.effective_from.isoformat()}
+
+    @property
+    def money(self) -> Decimal:
+        return Decimal(str(self.value))
+
+    @property
+    def months(self) -> int:
+        return int(self.value)
+
+
+def ancestor_paths(unit) -> list[str]:
+    step = unit.steplen
+    return [unit.path[:i] for i in range(step, len(unit.path) + 1, step)]
+
+
+class DuesPolicySet:
+    """All dues rules that can apply to ``unit``: one query (or none when ``rows`` are given)."""
+
+    def __init__(self, unit, rows=None):
+        from .models import DuesPolicy
+
+        if rows is None:
+            rows = (DuesPolicy.objects.filter(unit__path__in=ancestor_paths(unit), unit__kind=UnitKind.COMMITTEE)
+                    .select_related("unit").order_by("-unit__depth", "-effective_from", "-pk"))
+        else:
+            paths = set(ancestor_paths(unit))
+            rows = [r for r in rows if r.unit.path in paths and r.unit.kind == UnitKind.COMMITTEE]
+        self.rows = list(rows)
+
+    def get(self, key: str, on: datetime.date | None = None) -> Resolved:
+        if key not in DEFAULTS:
+            raise KeyError(key)
+        on = on or timezone.localdate()
+        for row in self.rows:
+            if row.key == key and row.effective_from <= on:
+                return Resolved(key, row.value, row.unit.name, row.effective_from)
+        return Resolved(key, DEFAULTS[key])
+
+
+def all_policy_rows() -> list:
+    """Every committee row, nearest-first order, for jobs that resolve many units (one query)."""
+    from .models import DuesPolicy
+
+    return list(DuesPolicy.objects.select_related("unit").order_by("-unit__depth", "-effective_from", "-pk"))
+
+
+def policy_rule(unit, key: str, on: datetime.date | None = None) -> Resolved:
+    return DuesPolicySet(unit).get(key, on)

@@ -1,0 +1,303 @@
+"""Scoped reads of the dues records: every page gets its rows through here, in a fixed number of queries.
+
+Totals reconcile by construction: every figure is a sum over the same ledger lines (charges minus payments), so
+a member's arrears, a unit's and a period's are the same sums grouped differently.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+from branches.choices import UnitKind
+from branches.models import Unit
+from branches.permissions import DUES_CHANGE, DUES_VIEW
+from branches.scope import has_perm, scope_paths
+from branches.selectors import unit_choices
+from members.choices import MEMBER_STATUSES
+from members.models import Person
+
+from . import periods
+from .choices import EntryKind, MonthState
+from .models import ZERO, DuesBase, DuesRelief, LapseCase, LedgerEntry, Payment, Remittance
+
+MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
+DUES_UNIT_KINDS = [UnitKind.COMMITTEE, UnitKind.GENERAL_BRANCH, UnitKind.BRANCH]
+
+
+def _fen(value) -> Decimal:
+    from .rates import money
+
+    return money(value if value is not None else ZERO)
+
+
+def _sum(kind, extra: Q | None = None):
+    q = Q(dues_entries__kind=kind)
+    if extra is not None:
+        q &= extra
+    return Coalesce(Sum("dues_entries__amount", filter=q), Value(ZERO), output_field=MONEY_FIELD)
+
+
+def dues_units(user, action: str = DUES_VIEW):
+    """Units whose dues pages the user may open (committees, general branches, branches)."""
+    return unit_choices(user, action, kinds=DUES_UNIT_KINDS)
+
+
+def members_of(user, unit: Unit, action: str = DUES_VIEW):
+    """Members on the roll in ``unit``'s subtree that the user may see the dues of."""
+    return (Person.objects.restrict(user, action).filter(unit__path__startswith=unit.path, status__in=MEMBER_STATUSES)
+            .select_related("unit"))
+
+
+def month_sheet(user, unit: Unit, period: int, *, with_arrears: bool = True):
+    """One row per member for the month: base amount, charged, paid for the month, and (``with_arrears``) the
+    arrears up to it. One query. The page leaves the arrears out (they sum each member's whole history) and reads
+    them for the rows it shows only (``arrears_for``)."""
+    base = DuesBase.objects.filter(person=OuterRef("pk"), year=periods.year_of(period)).values("monthly_amount")[:1]
+    month = LedgerEntry.objects.filter(person=OuterRef("pk"), period=period)
+    qs = (members_of(user, unit)
+          .annotate(monthly_amount=Subquery(base, output_field=MONEY_FIELD),
+                    charged=Coalesce(Subquery(month.filter(kind=EntryKind.CHARGE).values("person")
+                                              .annotate(s=Sum("amount")).values("s")[:1], output_field=MONEY_FIELD),
+                                     Value(ZERO), output_field=MONEY_FIELD),
+                    paid=Coalesce(Subquery(month.filter(kind=EntryKind.PAYMENT).values("person")
+                                           .annotate(s=Sum("amount")).values("s")[:1], output_field=MONEY_FIELD),
+                                  Value(ZERO), output_field=MONEY_FIELD))
+          .order_by("unit__path", "name", "pk"))
+    if with_arrears:
+        qs = qs.annotate(charged_to=_sum(EntryKind.CHARGE, Q(dues_entries__period__lte=period)),
+                         paid_to=_sum(EntryKind.PAYMENT, Q(dues_entries__period__lte=period)))
+    return qs
+
+
+def arrears_for(person_ids, upto: int) -> dict[int, Decimal]:
+    """{person: charges − payments up to ``upto``} for a few members (a page of rows). One query."""
+    rows = (LedgerEntry.objects.filter(person_id__in=list(person_ids), period__lte=upto,
+                                       kind__in=[EntryKind.CHARGE, EntryKind.PAYMENT])
+            .values("person_id", "kind").annotate(s=Sum("amount")))
+    out: dict[int, Decimal] = {pid: ZERO for pid in person_ids}
+    for r in rows:
+        out[r["person_id"]] += _fen(r["s"]) * (1 if r["kind"] == EntryKind.CHARGE else -1)
+    return out
+
+
+@dataclass
+class Totals:
+    charged: Decimal = ZERO
+    paid: Decimal = ZERO
+    charged_to: Decimal = ZERO
+    paid_to: Decimal = ZERO
+    members: int = 0
+    received: Decimal = ZERO      # received in the month (payment date), all months covered, reversals netted
+    voluntary: Decimal = ZERO
+
+    def __post_init__(self):
+        # SQLite sums decimals in floating point: bring every total back to fen (PostgreSQL is exact anyway).
+        for name in ("charged", "paid", "charged_to", "paid_to", "received", "voluntary"):
+            setattr(self, name, _fen(getattr(self, name)))
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.charged - self.paid
+
+    @property
+    def arrears(self) -> Decimal:
+        return self.charged_to - self.paid_to
+
+    @property
+    def rate(self) -> int | None:
+        return round(self.paid * 100 / self.charged) if self.charged else None
+
+
+def sheet_totals(user, unit: Unit, period: int) -> Totals:
+    """The sheet's totals straight from the ledger (they reconcile with the rows: same lines). Two queries."""
+    people = members_of(user, unit).values("pk")
+    lines = LedgerEntry.objects.filter(person__in=people)
+    agg = lines.aggregate(
+        charged=Coalesce(Sum("amount", filter=Q(kind=EntryKind.CHARGE, period=period)), Value(ZERO), output_field=MONEY_FIELD),
+        paid=Coalesce(Sum("amount", filter=Q(kind=EntryKind.PAYMENT, period=period)), Value(ZERO), output_field=MONEY_FIELD),
+        charged_to=Coalesce(Sum("amount", filter=Q(kind=EntryKind.CHARGE, period__lte=period)), Value(ZERO),
+                            output_field=MONEY_FIELD),
+        paid_to=Coalesce(Sum("amount", filter=Q(kind=EntryKind.PAYMENT, period__lte=period)), Value(ZERO),
+                         output_field=MONEY_FIELD),
+        received=Coalesce(Sum("amount", filter=Q(kind__in=[EntryKind.PAYMENT, EntryKind.VOLUNTARY],
+                                                 payment__paid_on__gte=periods.first_day(period),
+                                                 payment__paid_on__lt=periods.first_day(period + 1))),
+                          Value(ZERO), output_field=MONEY_FIELD),
+        voluntary=Coalesce(Sum("amount", filter=Q(kind=EntryKind.VOLUNTARY, period=period)), Value(ZERO),
+                           output_field=MONEY_FIELD),
+    )
+    return Totals(members=members_of(user, unit).count(), **agg)
+
+
+def month_state(charged: Decimal, paid: Decimal, has_charge: bool, relief: bool) -> str:
+    if relief and (not has_charge or charged == 0):
+        return MonthState.RELIEF
+    if not has_charge or charged <= 0:
+        return MonthState.NOT_DUE if paid <= 0 else MonthState.PAID
+    if paid >= charged:
+        return MonthState.PAID
+    if paid > 0:
+        return MonthState.PARTLY
+    return MonthState.UNPAID
+
+
+@dataclass
+class MonthCell:
+    period: int
+    charged: Decimal
+    paid: Decimal
+    state: str
+    relief: bool = False
+
+    @property
+    def label(self) -> str:
+        return periods.label(self.period)
+
+    @property
+    def month(self) -> int:
+        return periods.month_of(self.period)
+
+    @property
+    def state_label(self) -> str:
+        return MonthState(self.state).label
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.charged - self.paid
+
+
+def month_grid(person: Person, first: int, last: int) -> list[MonthCell]:
+    """One cell per month from ``first`` to ``last``: charged, paid, state. Two queries."""
+    rows = (LedgerEntry.objects.filter(person=person, period__gte=first, period__lte=last,
+                                       kind__in=[EntryKind.CHARGE, EntryKind.PAYMENT])
+            .values("period", "kind").annotate(s=Sum("amount")))
+    charged, paid, has_charge = {}, {}, set()
+    for r in rows:
+        if r["kind"] == EntryKind.CHARGE:
+            charged[r["period"]] = r["s"]
+            has_charge.add(r["period"])
+        else:
+            paid[r["period"]] = r["s"]
+    relief = set()
+    for a, b in DuesRelief.objects.filter(person=person, first_period__lte=last, last_period__gte=first).values_list(
+            "first_period", "last_period"):
+        relief.update(range(a, b + 1))
+    cells = []
+    for m in range(first, last + 1):
+        c, p = _fen(charged.get(m, ZERO)), _fen(paid.get(m, ZERO))
+        cells.append(MonthCell(m, c, p, month_state(c, p, m in has_charge, m in relief), m in relief))
+    return cells
+
+
+def person_totals(person: Person, upto: int | None = None) -> dict:
+    qs = LedgerEntry.objects.filter(person=person)
+    if upto is not None:
+        qs = qs.filter(period__lte=upto)
+    agg = qs.aggregate(
+        charged=Coalesce(Sum("amount", filter=Q(kind=EntryKind.CHARGE)), Value(ZERO), output_field=MONEY_FIELD),
+        paid=Coalesce(Sum("amount", filter=Q(kind=EntryKind.PAYMENT)), Value(ZERO), output_field=MONEY_FIELD),
+        voluntary=Coalesce(Sum("amount", filter=Q(kind=EntryKind.VOLUNTARY)), Value(ZERO), output_field=MONEY_FIELD),
+    )
+    agg = {k: _fen(v) for k, v in agg.items()}
+    agg["arrears"] = agg["charged"] - agg["paid"]
+    return agg
+
+
+def ledger_lines(person: Person, year: int | None = None):
+    qs = (LedgerEntry.objects.filter(person=person)
+          .select_related("payment", "reverses", "created_by").prefetch_related("reversed_by"))
+    if year is not None:
+        qs = qs.filter(period__in=periods.year_range(year))
+    return qs.order_by("period", "created_at", "pk")
+
+
+def payments_of(person: Person):
+    return Payment.objects.filter(person=person).select_related("reversal", "created_by").order_by("-paid_on", "-pk")
+
+
+def arrears_list(user, unit: Unit, upto: int):
+    """Members of ``unit``'s subtree with arrears up to ``upto``, most owed first. One query (plus the runs)."""
+    return (members_of(user, unit)
+            .annotate(charged_to=_sum(EntryKind.CHARGE, Q(dues_entries__period__lte=upto)),
+                      paid_to=_sum(EntryKind.PAYMENT, Q(dues_entries__period__lte=upto)))
+            .annotate(arrears=Coalesce(Sum("dues_entries__amount", filter=Q(dues_entries__kind=EntryKind.CHARGE,
+                                                                             dues_entries__period__lte=upto)),
+                                       Value(ZERO), output_field=MONEY_FIELD)
+                      - Coalesce(Sum("dues_entries__amount", filter=Q(dues_entries__kind=EntryKind.PAYMENT,
+                                                                      dues_entries__period__lte=upto)),
+                                 Value(ZERO), output_field=MONEY_FIELD))
+            .filter(arrears__gt=0)
+            .order_by("-arrears", "unit__path", "name", "pk"))
+
+
+def bases_of(user, unit: Unit, year: int):
+    """Members with their base for ``year`` (None when missing), members without one first. One query."""
+    base = DuesBase.objects.filter(person=OuterRef("pk"), year=year)
+    return (members_of(user, unit)
+            .annotate(monthly_amount=Subquery(base.values("monthly_amount")[:1], output_field=MONEY_FIELD),
+                      income=Subquery(base.values("income")[:1], output_field=MONEY_FIELD),
+                      dues_category=Subquery(base.values("category")[:1]),
+                      base_pk=Subquery(base.values("pk")[:1]))
+            .order_by(Coalesce("base_pk", Value(0)).asc(), "unit__path", "name", "pk"))
+
+
+def without_base_count(units: list[Unit], year: int, user) -> int:
+    q = Q()
+    for u in units:
+        q |= Q(unit__path__startswith=u.path)
+    return (Person.objects.restrict(user, DUES_VIEW).filter(q, status__in=MEMBER_STATUSES)
+            .exclude(dues_bases__year=year).count())
+
+
+def remittances_of(user, unit: Unit):
+    return (Remittance.objects.restrict(user, DUES_VIEW).filter(unit__path__startswith=unit.path)
+            .select_related("unit", "to_unit", "created_by").order_by("-period", "unit__path"))
+
+
+def lapse_cases(user):
+    return LapseCase.objects.restrict(user, DUES_VIEW).select_related("person", "unit").order_by("-opened_on", "-pk")
+
+
+def unit_rollup(user, period: int, action: str = DUES_VIEW) -> list[dict]:
+    """For each unit the user may see dues of: members, charged and paid for ``period``, arrears to date,
+    summed over the unit's subtree. Two queries, whatever the number of units."""
+    units = list(dues_units(user, action))
+    if not units:
+        return []
+    paths = scope_paths(user, action)
+    lines = LedgerEntry.objects.all()
+    if paths is not None:
+        q = Q()
+        for p in paths:
+            q |= Q(person__unit__path__startswith=p)
+        lines = lines.filter(q)
+    rows = (lines.filter(person__status__in=MEMBER_STATUSES)
+            .values("person__unit__path")
+            .annotate(charged=Coalesce(Sum("amount", filter=Q(kind=EntryKind.CHARGE, period=period)), Value(ZERO),
+                                       output_field=MONEY_FIELD),
+                      paid=Coalesce(Sum("amount", filter=Q(kind=EntryKind.PAYMENT, period=period)), Value(ZERO),
+                                    output_field=MONEY_FIELD),
+                      arrears=Coalesce(Sum("amount", filter=Q(kind=EntryKind.CHARGE, period__lte=period)), Value(ZERO),
+                                       output_field=MONEY_FIELD)
+                      - Coalesce(Sum("amount", filter=Q(kind=EntryKind.PAYMENT, period__lte=period)), Value(ZERO),
+                                 output_field=MONEY_FIELD)))
+    by_path = {r["person__unit__path"]: r for r in rows}
+    out = []
+    for u in units:
+        t = {"unit": u, "charged": ZERO, "paid": ZERO, "arrears": ZERO}
+        for path, r in by_path.items():
+            if path.startswith(u.path):
+                t["charged"] += r["charged"]
+                t["paid"] += r["paid"]
+                t["arrears"] += r["arrears"]
+        t = {**t, **{k: _fen(t[k]) for k in ("charged", "paid", "arrears")}}
+        t["rate"] = round(t["paid"] * 100 / t["charged"]) if t["charged"] else None
+        out.append(t)
+    return out
+
+
+def can_change(user, unit) -> bool:
+    return has_perm(user, DUES_CHANGE, unit)
