@@ -47,6 +47,11 @@ def position_add(*, actor, term: CommitteeTerm, person: Person, position: str, t
     if person.status not in MEMBER_STATUSES:
         errors["person"].append(_("Only probationary or full members can sit on the committee; %(p)s is %(s)s.")
                                 % {"p": person, "s": person.get_status_display()})
+    from .pipeline import suspended_voters
+
+    if person.pk in suspended_voters(person.unit_id, started_on):
+        errors["person"].append(_("%(p)s is on probation within the party on %(d)s and cannot be elected to a post.")
+                                % {"p": person, "d": started_on.isoformat()})
     if position not in CommitteePositionKind.values:
         errors["position"].append(_("Choose a position."))
     if position == CommitteePositionKind.OTHER and not title:

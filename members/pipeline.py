@@ -361,20 +361,47 @@ def _date_problems(kind: str, date: datetime.date, state: PipelineState, data: d
     return problems
 
 
-def _check_people(kind: str, person: Person, people: list[Person]) -> list[str]:
+def _check_people(kind: str, person: Person, people: list[Person], date: datetime.date) -> list[str]:
     if len(people) != 2 or len({p.pk for p in people}) != 2:
         return [_("Choose two full members.")]
     problems = []
     for p in people:
         if p.pk == person.pk or p.status != S.FULL:
             problems.append(_("%(name)s is not a full member and cannot be a contact or sponsor.") % {"name": p.name})
+    if kind == K.SPONSORS_ASSIGNED:
+        suspended = suspended_voters(person.unit_id, date)
+        for p in people:
+            if p.pk in suspended:
+                problems.append(_("%(name)s is on probation within the party on %(date)s and cannot be a sponsor.")
+                                % {"name": p.name, "date": date.isoformat()})
     return problems
 
 
+# Providers of voting-right suspensions, registered by higher apps (discipline: probation within the party,
+# 留党察看): fn(unit_id, date) -> the pks of people of that unit who may not vote, elect or be elected on ``date``.
+vote_suspensions: list = []
+
+
+def register_vote_suspension(fn) -> None:
+    if fn not in vote_suspensions:
+        vote_suspensions.append(fn)
+
+
+def suspended_voters(unit_id: int, date: datetime.date) -> set[int]:
+    return {pk for fn in vote_suspensions for pk in fn(unit_id, date)}
+
+
+def entitled_voters(unit_id: int, date: datetime.date, exclude_pk: int | None = None) -> int:
+    """Full members of the unit entitled to vote on ``date``: status full with full membership on or before it,
+    without a suspension of their voting rights."""
+    qs = Person.objects.filter(unit_id=unit_id, status=S.FULL, full_member_date__lte=date).exclude(pk=exclude_pk)
+    suspended = suspended_voters(unit_id, date)
+    return (qs.exclude(pk__in=suspended) if suspended else qs).count()
+
+
 def _entitled(person: Person, date: datetime.date) -> int:
-    """Full members of the person's unit on ``date``: status full with full membership on or before it."""
-    return (Person.objects.filter(unit_id=person.unit_id, status=S.FULL, full_member_date__lte=date)
-            .exclude(pk=person.pk).count())
+    """Full members of the person's unit on ``date`` entitled to vote (the person excluded)."""
+    return entitled_voters(person.unit_id, date, exclude_pk=person.pk)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -398,7 +425,7 @@ def pipeline_record_step(*, actor, person: Person, kind: str, date: datetime.dat
     problems = _date_problems(kind, date, state, data)
     people = list(data.get("related_people") or [])
     if t.needs_people:
-        problems += _check_people(kind, person, people)
+        problems += _check_people(kind, person, people, date)
     extra = dict(data.get("extra") or {})
     vote = None
     if t.has_vote:
