@@ -187,6 +187,14 @@ def main(argv=None) -> int:
     marker = "<!-- more benchmark sections below -->"
     tail = existing.split(marker, 1)[1] if marker in existing else "\n"
     out.write_text("\n".join(lines) + "\n" + marker + tail, encoding="utf-8")
+    # Meetings (issue 4): its own section below the marker (benchmarks/meetings.py).
+    from benchmarks import meetings as meetings_bench
+
+    meetings_bench.run(app, args.runs, _measure, out)
+    # Dues (issue 5): its own section below the marker (benchmarks/dues.py).
+    from benchmarks import dues as dues_bench
+
+    dues_bench.run(app, args.runs, _measure, out)
     print(f"Wrote {out}")
     return 0
 

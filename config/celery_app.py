@@ -19,4 +19,24 @@ app.conf.beat_schedule = {
         "task": "members.tasks.send_development_reminders",
         "schedule": crontab(hour=7, minute=10),
     },
+    "dues-charges-generate": {
+        "task": "dues.tasks.dues_charges_generate",
+        "schedule": crontab(hour=6, minute=30),
+    },
+    "dues-lapse-check": {
+        "task": "dues.tasks.dues_lapse_check",
+        "schedule": crontab(day_of_month=1, hour=7, minute=20),
+    },
+    "meeting-reminders": {
+        "task": "meetings.tasks.send_meeting_reminders",
+        "schedule": crontab(hour=7, minute=20),
+    },
+    "discipline-effects": {
+        "task": "discipline.tasks.apply_discipline_effects",
+        "schedule": crontab(hour=0, minute=30),
+    },
+    "discipline-reminders": {
+        "task": "discipline.tasks.send_discipline_reminders",
+        "schedule": crontab(hour=7, minute=30),
+    },
 }

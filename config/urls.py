@@ -12,7 +12,10 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
     path("members/", include("members.urls")),
+    path("discipline/", include("discipline.urls")),
+    path("meetings/", include("meetings.urls")),
     path("committee/", include("members.urls_committee")),
+    path("dues/", include("dues.urls")),
     path("access/", include("branches.access_urls")),
     path("", include("branches.urls")),
 ]

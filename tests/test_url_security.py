@@ -7,6 +7,7 @@ import datetime
 
 import pytest
 from django.urls import URLResolver, get_resolver, reverse
+from django.urls.converters import IntConverter
 
 from branches.models import AuditEntry, CommitteeTerm, Notification
 from branches.notifications import notification_send
@@ -15,7 +16,7 @@ from members.committee_services import position_add
 from members.models import (CommitteePosition, DevelopmentPlan, Holiday, ReviewKind, ReviewRequest, Transfer, TransferKind,
                             TransferStatus)
 
-APP_NAMESPACES = {"branches", "members", "committee", "access"}
+APP_NAMESPACES = {"branches", "members", "committee", "access", "meetings", "dues", "discipline"}
 
 GARBAGE_QUERY = {"page": "abc", "sort": "evil;drop", "unit": "xyz", "status": "nope", "q": "%' OR 1=1 --",
                  "date_from": "2026-13-45", "role": "god", "show_dissolved": "maybe", "parent": "-1"}
@@ -34,7 +35,7 @@ def _app_urls():
             if isinstance(p, URLResolver):
                 yield from walk(p.url_patterns, prefix + str(p.pattern), p.namespace or namespace)
             elif namespace in APP_NAMESPACES:
-                yield f"{namespace}:{p.name}", p.pattern.converters.keys()
+                yield f"{namespace}:{p.name}", p.pattern.converters
     return list(walk(get_resolver().url_patterns, "", None))
 
 
@@ -86,6 +87,10 @@ def _kwargs(name, params, objects):
                 if word in name:
                     key = obj_key
             kwargs[param] = objects[key].pk
+        elif param == "year":
+            kwargs[param] = 2026
+        elif isinstance(params[param], IntConverter):
+            kwargs[param] = 999999          # no such row: the page must answer 404, not 500
         else:
             kwargs[param] = "x"
     return kwargs

@@ -32,5 +32,16 @@ class Command(BaseCommand):
         # The demo's notifications stay in the in-app inbox: no e-mail (the console backend would print them all).
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
             result = apply_plan(plan, out=say)
+        from meetings.demo import apply_meetings  # after the people exist; idempotent
+
+        apply_meetings(size, today=timezone.localdate(), out=say)
+        from dues.demo import apply_dues  # after the people exist; idempotent
+
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            apply_dues(size, today=timezone.localdate(), out=say)
+        from discipline.demo import apply_discipline  # after people and dues exist; idempotent
+
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            apply_discipline(size, today=timezone.localdate(), out=say)
         say(f"Done in {result.seconds:.1f}s.")
         say(logins_block(plan, url, result.new_users, result.unit_names))
