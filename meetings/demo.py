@@ -95,10 +95,15 @@ def apply_meetings(size: str, *, today: datetime.date, out=print) -> int:
     top = Unit.objects.filter(code="DEMO").first()
     if top is None:
         return 0
+    from django.contrib.auth import get_user_model
+
+    actor = get_user_model().objects.filter(username="admin").first()   # the demo's writes are the admin's
     if size != "large" and not MeetingPolicy.objects.filter(unit=top).exists():
-        MeetingPolicy.objects.create(unit=top, meeting_type=T.ORG_LIFE, unit_kind=UnitKind.BRANCH,
-                                     period=Period.HALF_YEAR, min_count=1, effective_from=datetime.date(today.year, 1, 1),
-                                     note="本工委规定：组织生活会每半年召开一次（seed 004）")
+        from .policy import meeting_policy_add
+
+        meeting_policy_add(actor=actor, unit=top, meeting_type=T.ORG_LIFE, unit_kind=UnitKind.BRANCH,
+                           period=Period.HALF_YEAR, min_count=1, effective_from=datetime.date(today.year, 1, 1),
+                           note="本工委规定：组织生活会每半年召开一次（seed 004）")
     units = list(Unit.objects.active().filter(path__startswith=top.path, system=System.PARTY,
                                               kind__in=[UnitKind.BRANCH, UnitKind.PARTY_GROUP]).order_by("path"))
     done = set(Meeting.objects.filter(unit__in=units).values_list("unit_id", flat=True).distinct())
@@ -144,7 +149,8 @@ def apply_meetings(size: str, *, today: datetime.date, out=print) -> int:
             Attendance.objects.bulk_create(rows, batch_size=5000)
             AuditEntry.objects.bulk_create([AuditEntry(action=AuditAction.CREATE, content_type=ct, object_id=str(m.pk),
                                                        object_repr=str(m)[:200], unit_id=m.unit_id, after=snapshot(m),
-                                                       note="seed_demo") for m, _a in batch], batch_size=2000)
+                                                       actor=actor, note="seed_demo: meetings")
+                                            for m, _a in batch], batch_size=2000)
             resolutions = [Resolution(meeting_id=m.pk, text="会议同意" + m.topic) for m, _a in batch
                            if m.meeting_type == T.COMMITTEE and m.date.month % 2 == 0]
             Resolution.objects.bulk_create(resolutions, batch_size=2000)

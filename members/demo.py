@@ -163,9 +163,11 @@ USERS = [
              "review queue; sees the whole committee with full ID numbers and the audit log", appointments=[("DEMO", Role.REVIEWER)]),
     UserSpec("viewer", "只读用户", "read-only view of one branch",
              appointments=[("DEMO-G01-B02", Role.VIEWER)]),
-    UserSpec("clerk", "党费收缴员", "dues clerk of a general branch and its branches "
-             "(read-only until the dues ledger arrives)",
+    UserSpec("clerk", "党费收缴员", "dues clerk of a general branch and its branches: bases, month sheets, "
+             "payments and reversals, arrears, remittance, printed sheets and receipts",
              appointments=[("DEMO-G01", Role.DUES_CLERK)]),
+    UserSpec("officer", "纪检委员", "discipline officer of a general branch and its branches: cases, lapse cases, "
+             "integrity-risk letters, democratic appraisal", appointments=[("DEMO-G01", Role.DISCIPLINE_OFFICER)]),
 ]
 
 

@@ -28,6 +28,7 @@ LOGINS = {
     "reviewer": [("DEMO", Role.REVIEWER)],
     "viewer": [("DEMO-G01-B02", Role.VIEWER)],
     "clerk": [("DEMO-G01", Role.DUES_CLERK)],
+    "officer": [("DEMO-G01", Role.DISCIPLINE_OFFICER)],
 }
 
 
