@@ -291,3 +291,34 @@ class Reminder(models.Model):
 
     def __str__(self):
         return f"{self.unit} {self.kind} {self.key}"
+
+
+class CommitteeRuleQuerySet(ScopedQuerySet):
+    scope_path_field = "unit__path"
+
+
+class CommitteeRuleBase(models.Model):
+    """A committee's value of one rule (an app's ``branches.policy.RuleBook``) for its subtree, from a date on.
+
+    Subclasses add ``unit`` (a ForeignKey to a committee, with their own related_name) and their Meta (verbose
+    names, the unique constraint on unit, key and effective_from). Rows are written by ``RuleBook.add`` only
+    and never edited or deleted."""
+
+    key = models.CharField(_("rule"), max_length=40)
+    value = models.JSONField(_("value"))
+    effective_from = models.DateField(_("effective from"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = CommitteeRuleQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["unit__path", "key", "-effective_from"]
+
+    def __str__(self):
+        return f"{self.unit} · {self.key} = {self.value} ({self.effective_from:%Y-%m-%d})"
+
+    @property
+    def scope_unit(self):
+        return self.unit

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from branches.choices import UnitKind
-from branches.models import Unit
+from branches.models import CommitteeRuleBase, Unit
 from branches.permissions import DISCIPLINE_VIEW
 from branches.querysets import ScopedQuerySet
 from members.models import Person
@@ -42,32 +42,17 @@ def discipline_upload_to(instance, filename):
     return f"discipline/{timezone.localdate():%Y}/{filename}"
 
 
-class DisciplinePolicy(models.Model):
+class DisciplinePolicy(CommitteeRuleBase):
     """A committee's override of one discipline period (discipline.policy.DEFAULTS), from a date on."""
 
     unit = models.ForeignKey(Unit, verbose_name=_("committee"), on_delete=models.PROTECT,
                              related_name="discipline_policies", limit_choices_to={"kind": UnitKind.COMMITTEE})
-    key = models.CharField(_("rule"), max_length=40)
-    value = models.JSONField(_("value"))
-    effective_from = models.DateField(_("effective from"))
-    note = models.CharField(_("note"), max_length=200, blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
-    objects = ScopedQuerySet.as_manager()
-
-    class Meta:
+    class Meta(CommitteeRuleBase.Meta):
         verbose_name = _("discipline policy")
         verbose_name_plural = _("discipline policies")
-        ordering = ["unit__path", "key", "-effective_from"]
         constraints = [models.UniqueConstraint(fields=["unit", "key", "effective_from"],
                                                name="discipline_policy_unique")]
-
-    def __str__(self):
-        return f"{self.unit} · {self.key} = {self.value} ({self.effective_from:%Y-%m-%d})"
-
-    @property
-    def scope_unit(self):
-        return self.unit
 
     def clean(self):
         super().clean()

@@ -1,17 +1,16 @@
 """Discipline periods as data: the defaults in ONE dict, committee overrides in DisciplinePolicy rows.
 
-Same resolution as ``members.policy``: the nearest committee at or above the unit with a row for the key whose
+Resolution and the one writer are ``branches.policy.RuleBook``: the nearest committee at or above the unit with a row for the key whose
 ``effective_from <= on`` wins; otherwise the default. ``DisciplinePolicySet`` loads the rows once (one query).
 """
 from __future__ import annotations
 
 import datetime
 
-from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from branches.choices import UnitKind
-from members.policy import Resolved, _ancestor_paths, add_months  # noqa: F401 - add_months re-exported
+from branches.policy import Resolved, RuleBook  # noqa: F401 - Resolved re-exported
+from members.policy import add_months  # noqa: F401 - re-exported
 
 # Central defaults [Constitution Art. 40; discipline regulations; seed 004]. Change them here only.
 DEFAULTS: dict[str, int] = {
@@ -43,27 +42,14 @@ LABELS = {
 }
 
 
-class DisciplinePolicySet:
-    """All discipline rules that can apply to ``unit``, loaded with one query."""
+class DisciplinePolicySet(RuleBook):
+    """All discipline rules that can apply to ``unit``, loaded with one query (branches.policy.RuleBook)."""
 
-    def __init__(self, unit):
-        from .models import DisciplinePolicy
-
-        self.rows = list(DisciplinePolicy.objects.filter(unit__path__in=_ancestor_paths(unit),
-                                                         unit__kind=UnitKind.COMMITTEE)
-                         .select_related("unit").order_by("-unit__depth", "-effective_from", "-pk"))
-
-    def get(self, key: str, on: datetime.date | None = None) -> Resolved:
-        if key not in DEFAULTS:
-            raise KeyError(key)
-        on = on or timezone.localdate()
-        for row in self.rows:
-            if row.key == key and row.effective_from <= on:
-                return Resolved(key, row.value, row.unit.name, row.effective_from)
-        return Resolved(key, DEFAULTS[key])
-
-    def value(self, key: str, on: datetime.date | None = None):
-        return self.get(key, on).value
+    model = "discipline.DisciplinePolicy"
+    defaults = DEFAULTS
+    labels = LABELS
+    audit_note = gettext_lazy("Discipline rule")
+    choose_message = gettext_lazy("Choose one of the discipline rules.")
 
 
 def policy_value(unit, key: str, on: datetime.date | None = None):
@@ -87,67 +73,17 @@ BOUNDS: dict[str, tuple[int, int]] = {
 ORDERED_PAIRS = (("probation_min_months", "probation_max_months"),)
 
 
+DisciplinePolicySet.bounds = BOUNDS
+DisciplinePolicySet.ordered_pairs = ORDERED_PAIRS
+
+
 def discipline_policy_add(*, actor, unit, key: str, value: int, effective_from: datetime.date, note: str):
-    """A committee's new value for one discipline period from ``effective_from`` on (for its whole subtree). Rows
-    are never edited or deleted: a correction is a newer row (as ``members.policy.development_policy_add``)."""
-    from django.core.exceptions import ValidationError
-    from django.db import transaction
-    from django.utils.translation import gettext as _
-
-    from branches.audit import audit_record, snapshot
-    from branches.choices import AuditAction
-
-    from .models import DisciplinePolicy
-
-    problems: dict[str, str] = {}
-    if unit is None or unit.kind != UnitKind.COMMITTEE or unit.dissolved_on is not None:
-        problems["unit"] = _("Rules are set by a committee: choose a committee that has not been dissolved.")
-    if key not in DEFAULTS:
-        problems["key"] = _("Choose one of the discipline rules.")
-    else:
-        low, high = BOUNDS[key]
-        if not isinstance(value, int) or not (low <= value <= high):
-            problems["value"] = _("%(rule)s must be between %(low)s and %(high)s.") % {
-                "rule": LABELS[key], "low": low, "high": high}
-    note = (note or "").strip()
-    if not note:
-        problems["note"] = _("Say why, for example the document that sets the local rule.")
-    if problems:
-        raise ValidationError(problems)
-    if DisciplinePolicy.objects.filter(unit=unit, key=key, effective_from=effective_from).exists():
-        raise ValidationError({"effective_from": _(
-            "%(unit)s already has a value for this rule from %(date)s; choose another date (a later row corrects "
-            "an earlier one).") % {"unit": unit.name, "date": effective_from.isoformat()}})
-    rules = DisciplinePolicySet(unit)
-    for low_key, high_key in ORDERED_PAIRS:
-        if key in (low_key, high_key):
-            low_value = value if key == low_key else rules.value(low_key, effective_from)
-            high_value = value if key == high_key else rules.value(high_key, effective_from)
-            if low_value > high_value:
-                raise ValidationError({"value": _(
-                    "From %(date)s “%(low)s” would be %(a)s and “%(high)s” %(b)s: the first may not exceed the "
-                    "second.") % {"date": effective_from.isoformat(), "low": LABELS[low_key], "a": low_value,
-                                  "high": LABELS[high_key], "b": high_value}})
-    with transaction.atomic():
-        row = DisciplinePolicy(unit=unit, key=key, value=value, effective_from=effective_from, note=note)
-        row.full_clean()
-        row.save()
-        audit_record(actor=actor, action=AuditAction.CREATE, obj=row, after=snapshot(row), unit=unit,
-                     note=_("Discipline rule"))
-    return row
+    """A committee's new value for one discipline period from ``effective_from`` on (for its whole subtree); see
+    ``branches.policy.RuleBook.add``. Rows are never edited or deleted: a correction is a newer row."""
+    return DisciplinePolicySet.add(actor=actor, unit=unit, key=key, value=value, effective_from=effective_from,
+                                   note=note)
 
 
 def discipline_rules(unit, on: datetime.date | None = None) -> list[dict]:
-    """Every discipline period for ``unit`` on ``on``: label, default, the value in force with its source, the
-    committee rows that apply (newest first). One query."""
-    on = on or timezone.localdate()
-    rules = DisciplinePolicySet(unit)
-    out = []
-    for key, default in DEFAULTS.items():
-        resolved = rules.get(key, on)
-        rows = [r for r in rules.rows if r.key == key]
-        out.append({"key": key, "label": LABELS[key], "default": default, "value": resolved.value,
-                    "source": resolved.source, "overridden": resolved.unit_name is not None,
-                    "upcoming": sorted((r for r in rows if r.effective_from > on), key=lambda r: r.effective_from),
-                    "rows": sorted(rows, key=lambda r: (r.effective_from, r.pk), reverse=True)})
-    return out
+    """Every discipline period for ``unit`` on ``on`` with its source and the committee rows. One query."""
+    return DisciplinePolicySet.overview(unit, on)

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from branches.choices import UnitKind
-from branches.models import Unit
+from branches.models import CommitteeRuleBase, Unit
 from branches.querysets import ScopedQuerySet
 from members.models import Person
 
@@ -152,35 +152,16 @@ class RateBracket(models.Model):
             raise ValidationError({"max_amount": _("The highest amount is below the lowest.")})
 
 
-class DuesPolicyQuerySet(ScopedQuerySet):
-    scope_path_field = "unit__path"
-
-
-class DuesPolicy(models.Model):
+class DuesPolicy(CommitteeRuleBase):
     """A committee's override of one dues rule (dues.policy.DEFAULTS), from a date on."""
 
     unit = models.ForeignKey(Unit, verbose_name=_("committee"), on_delete=models.PROTECT,
                              related_name="dues_policies", limit_choices_to={"kind": UnitKind.COMMITTEE})
-    key = models.CharField(_("rule"), max_length=40)
-    value = models.JSONField(_("value"))
-    effective_from = models.DateField(_("effective from"))
-    note = models.CharField(_("note"), max_length=200, blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
-    objects = DuesPolicyQuerySet.as_manager()
-
-    class Meta:
+    class Meta(CommitteeRuleBase.Meta):
         verbose_name = _("dues policy")
         verbose_name_plural = _("dues policies")
-        ordering = ["unit__path", "key", "-effective_from"]
         constraints = [models.UniqueConstraint(fields=["unit", "key", "effective_from"], name="dues_policy_unique")]
-
-    def __str__(self):
-        return f"{self.unit} · {self.key} = {self.value} ({self.effective_from:%Y-%m-%d})"
-
-    @property
-    def scope_unit(self):
-        return self.unit
 
     def clean(self):
         super().clean()

@@ -10,11 +10,11 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from branches.choices import UnitKind
+from branches.policy import Resolved as BaseResolved
+from branches.policy import RuleBook
 
 # Central defaults [Dues2008; seed 004 for the back-payment limit, seed 002 for the large-payment threshold].
 DEFAULTS: dict[str, object] = {
@@ -60,17 +60,8 @@ def validate_value(key: str, value):
 
 
 @dataclass(frozen=True)
-class Resolved:
-    key: str
-    value: object
-    unit_name: str | None = None
-    effective_from: datetime.date | None = None
-
-    @property
-    def source(self) -> str:
-        if self.unit_name is None:
-            return _("central rule")
-        return _("rule of %(unit)s from %(date)s") % {"unit": self.unit_name, "date": self.effective_from.isoformat()}
+class Resolved(BaseResolved):
+    """A resolved dues rule, with its value as money or as months."""
 
     @property
     def money(self) -> Decimal:
@@ -81,33 +72,14 @@ class Resolved:
         return int(self.value)
 
 
-def ancestor_paths(unit) -> list[str]:
-    step = unit.steplen
-    return [unit.path[:i] for i in range(step, len(unit.path) + 1, step)]
+class DuesPolicySet(RuleBook):
+    """All dues rules that can apply to ``unit`` (branches.policy.RuleBook): one query, or none when ``rows``
+    (``all_policy_rows()``) are given. Values are written by ``dues.services.dues_policy_set`` (money values)."""
 
-
-class DuesPolicySet:
-    """All dues rules that can apply to ``unit``: one query (or none when ``rows`` are given)."""
-
-    def __init__(self, unit, rows=None):
-        from .models import DuesPolicy
-
-        if rows is None:
-            rows = (DuesPolicy.objects.filter(unit__path__in=ancestor_paths(unit), unit__kind=UnitKind.COMMITTEE)
-                    .select_related("unit").order_by("-unit__depth", "-effective_from", "-pk"))
-        else:
-            paths = set(ancestor_paths(unit))
-            rows = [r for r in rows if r.unit.path in paths and r.unit.kind == UnitKind.COMMITTEE]
-        self.rows = list(rows)
-
-    def get(self, key: str, on: datetime.date | None = None) -> Resolved:
-        if key not in DEFAULTS:
-            raise KeyError(key)
-        on = on or timezone.localdate()
-        for row in self.rows:
-            if row.key == key and row.effective_from <= on:
-                return Resolved(key, row.value, row.unit.name, row.effective_from)
-        return Resolved(key, DEFAULTS[key])
+    model = "dues.DuesPolicy"
+    defaults = DEFAULTS
+    labels = LABELS
+    resolved_class = Resolved
 
 
 def all_policy_rows() -> list:

@@ -106,7 +106,7 @@ def compute(brackets, category: str, *, income: Decimal | None = None, declared:
 def table_for(unit, year: int):
     """The RateTable in force on 1 January of ``year`` for ``unit``: its nearest committee's, else the central."""
     from .models import RateTable
-    from .policy import ancestor_paths
+    from branches.policy import ancestor_paths
 
     on = datetime.date(year, 1, 1)
     tables = list(RateTable.objects.filter(effective_from__lte=on)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from branches.choices import CommitteePositionKind, UnitKind
-from branches.models import CommitteeTerm, Unit
+from branches.models import CommitteeRuleBase, CommitteeTerm, Unit
 from branches.querysets import ScopedQuerySet
 
 from .choices import MEMBER_STATUSES, Education, Gender, MemberStatus, PersonCategory
@@ -228,37 +228,18 @@ class DevelopmentStepKind(models.TextChoices):
     PROBATION_CANCELLED = "probation_cancelled", _("Probation cancelled")
 
 
-class DevelopmentPolicyQuerySet(ScopedQuerySet):
-    scope_path_field = "unit__path"
-
-
-class DevelopmentPolicy(models.Model):
+class DevelopmentPolicy(CommitteeRuleBase):
     """A committee's override of one development rule (members.policy.DEFAULTS), from a date on."""
 
     unit = models.ForeignKey(Unit, verbose_name=_("committee"), on_delete=models.PROTECT,
                              related_name="development_policies", limit_choices_to={"kind": UnitKind.COMMITTEE})
-    key = models.CharField(_("rule"), max_length=40)
-    value = models.JSONField(_("value"))
-    effective_from = models.DateField(_("effective from"))
-    note = models.CharField(_("note"), max_length=200, blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
-    objects = DevelopmentPolicyQuerySet.as_manager()
-
-    class Meta:
+    class Meta(CommitteeRuleBase.Meta):
         verbose_name = _("development policy")
         verbose_name_plural = _("development policies")
-        ordering = ["unit__path", "key", "-effective_from"]
         constraints = [
             models.UniqueConstraint(fields=["unit", "key", "effective_from"], name="development_policy_unique"),
         ]
-
-    def __str__(self):
-        return f"{self.unit} · {self.key} = {self.value} ({self.effective_from:%Y-%m-%d})"
-
-    @property
-    def scope_unit(self):
-        return self.unit
 
     def clean(self):
         super().clean()

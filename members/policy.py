@@ -8,14 +8,11 @@ rules without further queries; each resolved value says which rule produced it.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
-from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from branches.choices import UnitKind
+from branches.policy import Resolved, RuleBook, ancestor_paths  # noqa: F401 - Resolved re-exported
 
 # Central defaults [Dev2014, Constitution; seed 004 for the local activist notice]. Change them here only.
 DEFAULTS: dict[str, int] = {
@@ -55,46 +52,18 @@ LABELS = {
 }
 
 
-@dataclass(frozen=True)
-class Resolved:
-    key: str
-    value: object
-    unit_name: str | None = None          # the committee whose row applies; None = central default
-    effective_from: datetime.date | None = None
-
-    @property
-    def source(self) -> str:
-        if self.unit_name is None:
-            return _("central rule")
-        return _("rule of %(unit)s from %(date)s") % {"unit": self.unit_name, "date": self.effective_from.isoformat()}
-
-
 def _ancestor_paths(unit) -> list[str]:
-    step = unit.steplen
-    return [unit.path[:i] for i in range(step, len(unit.path) + 1, step)]
+    return ancestor_paths(unit)
 
 
-class PolicySet:
-    """All development rules that can apply to ``unit``, loaded with one query."""
+class PolicySet(RuleBook):
+    """All development rules that can apply to ``unit``, loaded with one query (branches.policy.RuleBook)."""
 
-    def __init__(self, unit):
-        from .models import DevelopmentPolicy
-
-        rows = (DevelopmentPolicy.objects.filter(unit__path__in=_ancestor_paths(unit), unit__kind=UnitKind.COMMITTEE)
-                .select_related("unit").order_by("-unit__depth", "-effective_from", "-pk"))
-        self.rows = list(rows)
-
-    def get(self, key: str, on: datetime.date | None = None) -> Resolved:
-        if key not in DEFAULTS:
-            raise KeyError(key)
-        on = on or timezone.localdate()
-        for row in self.rows:          # nearest committee first, then its latest row
-            if row.key == key and row.effective_from <= on:
-                return Resolved(key, row.value, row.unit.name, row.effective_from)
-        return Resolved(key, DEFAULTS[key])
-
-    def value(self, key: str, on: datetime.date | None = None):
-        return self.get(key, on).value
+    model = "members.DevelopmentPolicy"
+    defaults = DEFAULTS
+    labels = LABELS
+    audit_note = gettext_lazy("Development rule")
+    choose_message = gettext_lazy("Choose one of the development rules.")
 
 
 def policy_value(unit, key: str, on: datetime.date | None = None):
@@ -145,70 +114,16 @@ BOUNDS: dict[str, tuple[int, int]] = {
 ORDERED_PAIRS = (("approval_months", "approval_max_months"), ("extension_min_months", "extension_max_months"))
 
 
+PolicySet.bounds = BOUNDS
+PolicySet.ordered_pairs = ORDERED_PAIRS
+
+
 def development_policy_add(*, actor, unit, key: str, value: int, effective_from: datetime.date, note: str):
-    """A committee's new value for one development rule from ``effective_from`` on (for its whole subtree).
-
-    Rows are never edited or deleted: a correction, or a return to the central rule, is a newer row. Refuses a
-    unit that is not a live committee, an unknown rule, a value outside the rule's bounds, a second row of the
-    same rule and date, and a value that would put a pair of rules out of order (e.g. approval within 4
-    months but never later than 3)."""
-    from django.core.exceptions import ValidationError
-    from django.db import transaction
-
-    from branches.audit import audit_record, snapshot
-    from branches.choices import AuditAction
-
-    from .models import DevelopmentPolicy
-
-    problems: dict[str, str] = {}
-    if unit is None or unit.kind != UnitKind.COMMITTEE or unit.dissolved_on is not None:
-        problems["unit"] = _("Rules are set by a committee: choose a committee that has not been dissolved.")
-    if key not in DEFAULTS:
-        problems["key"] = _("Choose one of the development rules.")
-    else:
-        low, high = BOUNDS[key]
-        if not isinstance(value, int) or not (low <= value <= high):
-            problems["value"] = _("%(rule)s must be between %(low)s and %(high)s.") % {
-                "rule": LABELS[key], "low": low, "high": high}
-    note = (note or "").strip()
-    if not note:
-        problems["note"] = _("Say why, for example the document that sets the local rule.")
-    if problems:
-        raise ValidationError(problems)
-    if DevelopmentPolicy.objects.filter(unit=unit, key=key, effective_from=effective_from).exists():
-        raise ValidationError({"effective_from": _(
-            "%(unit)s already has a value for this rule from %(date)s; choose another date (a later row corrects "
-            "an earlier one).") % {"unit": unit.name, "date": effective_from.isoformat()}})
-    rules = PolicySet(unit)
-    for low_key, high_key in ORDERED_PAIRS:
-        if key in (low_key, high_key):
-            low_value = value if key == low_key else rules.value(low_key, effective_from)
-            high_value = value if key == high_key else rules.value(high_key, effective_from)
-            if low_value > high_value:
-                raise ValidationError({"value": _(
-                    "From %(date)s “%(low)s” would be %(a)s and “%(high)s” %(b)s: the first may not exceed the "
-                    "second.") % {"date": effective_from.isoformat(), "low": LABELS[low_key], "a": low_value,
-                                  "high": LABELS[high_key], "b": high_value}})
-    with transaction.atomic():
-        row = DevelopmentPolicy(unit=unit, key=key, value=value, effective_from=effective_from, note=note)
-        row.full_clean()
-        row.save()
-        audit_record(actor=actor, action=AuditAction.CREATE, obj=row, after=snapshot(row), unit=unit,
-                     note=_("Development rule"))
-    return row
+    """A committee's new value for one development rule from ``effective_from`` on (for its whole subtree); see
+    ``branches.policy.RuleBook.add`` for what it refuses. Rows are never edited or deleted."""
+    return PolicySet.add(actor=actor, unit=unit, key=key, value=value, effective_from=effective_from, note=note)
 
 
 def development_rules(unit, on: datetime.date | None = None) -> list[dict]:
-    """Every development rule for ``unit`` on ``on``: label, central default, the value in force with its
-    source, and the committee rows that apply to the unit (its own and its ancestors'), newest first. One query."""
-    on = on or timezone.localdate()
-    rules = PolicySet(unit)
-    out = []
-    for key, default in DEFAULTS.items():
-        resolved = rules.get(key, on)
-        rows = [r for r in rules.rows if r.key == key]
-        out.append({"key": key, "label": LABELS[key], "default": default, "value": resolved.value,
-                    "source": resolved.source, "overridden": resolved.unit_name is not None,
-                    "upcoming": sorted((r for r in rows if r.effective_from > on), key=lambda r: r.effective_from),
-                    "rows": sorted(rows, key=lambda r: (r.effective_from, r.pk), reverse=True)})
-    return out
+    """Every development rule for ``unit`` on ``on`` with its source and the committee rows. One query."""
+    return PolicySet.overview(unit, on)
