@@ -57,13 +57,15 @@ def shell(request):
         ctx["scope_roots"] = roots
         ctx["current_unit"] = get_current_unit(request, roots)
         # For menus that hide what the user cannot open (the appointments are already cached: no query).
-        from .permissions import APPOINTMENT_MANAGE, AUDIT_VIEW, REVIEW, UNIT_MANAGE
+        from .permissions import APPOINTMENT_MANAGE, AUDIT_VIEW, DISCIPLINE_VIEW, DUES_VIEW, REVIEW, UNIT_MANAGE
         from .scope import has_perm
 
         ctx["nav_can"] = {"appointments": has_perm(user, APPOINTMENT_MANAGE, None),
                           "audit": has_perm(user, AUDIT_VIEW, None),
                           "review": has_perm(user, REVIEW, None),
-                          "unit_manage": has_perm(user, UNIT_MANAGE, None)}
+                          "unit_manage": has_perm(user, UNIT_MANAGE, None),
+                          "dues": has_perm(user, DUES_VIEW, None),
+                          "discipline": has_perm(user, DISCIPLINE_VIEW, None)}   # cases are confidential
     if request is not None:
         request._shell_context = ctx
     return ctx

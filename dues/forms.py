@@ -7,6 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from members.forms import DATE_INPUT_FORMATS, DateInput, add_service_errors  # noqa: F401 - re-exported
 
@@ -140,7 +141,7 @@ class LapseAdvanceForm(forms.Form):
 
 
 class RateTableForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=120)
+    name = forms.CharField(label=pgettext_lazy("rate table", "Name"), max_length=120)
     effective_from = forms.DateField(label=_("Effective from"), input_formats=DATE_INPUT_FORMATS, widget=DateInput())
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
@@ -164,7 +165,7 @@ BracketFormSet = forms.formset_factory(BracketForm, extra=0, min_num=1, validate
 
 
 class PolicyForm(forms.Form):
-    key = forms.ChoiceField(label=_("Rule"), choices=[(k, LABELS[k]) for k in DEFAULTS])
+    key = forms.ChoiceField(label=pgettext_lazy("development rules table", "Rule"), choices=[(k, LABELS[k]) for k in DEFAULTS])
     value = forms.CharField(label=_("Value"), max_length=20)
     effective_from = forms.DateField(label=_("Effective from"), input_formats=DATE_INPUT_FORMATS, widget=DateInput())
     note = forms.CharField(label=_("Note"), max_length=200, required=False)

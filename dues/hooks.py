@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from branches import registry
+from branches.choices import UnitKind
 from branches.permissions import DUES_VIEW
 from branches.scope import has_perm, scope_paths
 
@@ -15,14 +16,20 @@ from .selectors import month_grid, person_totals
 
 
 def dashboard_tasks(user, units, today) -> list:
-    """Members 3+ months unpaid, members without a base this year, open lapse cases: one query."""
-    units = [u for u in units if has_perm(user, DUES_VIEW, u)]
+    """Members 3+ months unpaid, members without a base this year, open lapse cases: one query.
+
+    Counted for the branch-level units the user keeps dues for (branches and general branches at the top of the
+    user's DUES_VIEW scope); a committee sees its whole subtree on the arrears list and the lapse cases page (the
+    count runs over every member's recent ledger, too much for every dashboard view of a large committee)."""
+    paths = scope_paths(user, DUES_VIEW)
+    if paths is None:
+        roots = [u for u in units if u.depth == min(x.depth for x in units)] if units else []
+    else:
+        roots = [u for u in units if u.path in set(paths)]
+    units = [u for u in roots if u.kind in (UnitKind.BRANCH, UnitKind.GENERAL_BRANCH)]
     if not units:
         return []
-    paths = scope_paths(user, DUES_VIEW)
     wanted = [u.path for u in units]
-    if paths is not None:
-        wanted = [p for p in wanted if any(p.startswith(s) for s in paths)]
     counts = dashboard_counts(periods.of_date(today) - 1, today.year, wanted)
     first = units[0]
     tasks = []

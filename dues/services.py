@@ -405,7 +405,7 @@ def collected_in_month(unit: Unit, period: int) -> Decimal:
     total = (LedgerEntry.objects.filter(unit__path__startswith=unit.path, kind__in=[EntryKind.PAYMENT, EntryKind.VOLUNTARY],
                                         payment__paid_on__gte=first, payment__paid_on__lt=nxt)
              .aggregate(s=Sum("amount"))["s"])
-    return total or ZERO
+    return money(total) if total is not None else ZERO     # SQLite sums decimals in floating point
 
 
 @transaction.atomic

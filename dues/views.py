@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views import View
 from django.views.generic import TemplateView
 from django_tables2 import RequestConfig
@@ -644,7 +645,7 @@ class RemittanceCreateView(UnitDuesMixin, View):
                 "cancel_url": reverse("dues:remittance_list", args=[self.unit.pk]),
                 "breadcrumbs": _crumbs(self.request.user, self.unit,
                                        (reverse("dues:remittance_list", args=[self.unit.pk]), _("Remittances")),
-                                       (None, _("Record")))}
+                                       (None, pgettext("dues remittance", "Record")))}
 
     def get(self, request, unit_pk):
         period = _period(request, periods.of_date(timezone.localdate()) - 1)
@@ -825,7 +826,7 @@ class PolicyCreateView(UnitDuesMixin, View):
                 "help_text": _("A committee's value replaces the central rule for its whole subtree from the date given."),
                 "cancel_url": reverse("dues:ratetable_list"),
                 "breadcrumbs": [(reverse("dues:home"), _("Dues")), (reverse("dues:ratetable_list"), _("Rate tables")),
-                                (None, _("Rule"))]}
+                                (None, pgettext("development rules table", "Rule"))]}
 
     def get(self, request, unit_pk):
         if self.unit.kind != UnitKind.COMMITTEE:

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from branches import registry
 from branches.choices import UnitKind
 from branches.permissions import VIEW
-from branches.scope import has_perm
+from branches.scope import has_perm, scope_paths
 
 from .compliance import DUE, OVERDUE, compliance
 from .periods import add_months
@@ -19,9 +19,16 @@ DASHBOARD_KINDS = (UnitKind.COMMITTEE, UnitKind.GENERAL_BRANCH, UnitKind.BRANCH,
 
 
 def dashboard_tasks(user, units, today: datetime.date) -> list[registry.Task]:
-    """The units' gaps: required meetings still to hold in the current period, and the last period's overdue ones.
+    """The gaps of the user's own units (the units of their appointments, with a branch's party groups): required
+    meetings still to hold in the current period, and the last period's overdue ones. A committee's whole subtree
+    is the compliance matrix's job (meetings.compliance over every unit is too much for every dashboard view).
     Constant queries (meetings.compliance) whatever the number of units."""
-    units = [u for u in units if u.kind in DASHBOARD_KINDS]
+    paths = scope_paths(user, VIEW)
+    top = set(paths) if paths is not None else ({u.path for u in units if u.depth == min(x.depth for x in units)}
+                                                if units else set())
+    own = {u.path for u in units if u.path in top}
+    units = [u for u in units if u.kind in DASHBOARD_KINDS and (
+        u.path in own or (u.kind == UnitKind.PARTY_GROUP and u.path[:-u.steplen] in own))]
     if not units:
         return []
     data = compliance(units, add_months(today, -12), today, today)

@@ -15,7 +15,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.generic import TemplateView
 
 from ..choices import UnitKind
@@ -30,7 +30,7 @@ from .mixins import ActionRequiredMixin
 
 
 class RuleForm(forms.Form):
-    key = forms.ChoiceField(label=gettext_lazy("Rule"))
+    key = forms.ChoiceField(label=pgettext_lazy("development rules table", "Rule"))
     value = forms.IntegerField(label=gettext_lazy("New value"))
     effective_from = forms.DateField(label=gettext_lazy("Effective from"), widget=DATE_WIDGET)
     note = forms.CharField(label=gettext_lazy("Reason or document"), max_length=200,
