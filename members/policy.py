@@ -7,9 +7,9 @@ rules without further queries; each resolved value says which rule produced it.
 """
 from __future__ import annotations
 
+import calendar
 import datetime
 
-from dateutil.relativedelta import relativedelta
 from django.utils.translation import gettext_lazy
 
 from branches.policy import Resolved, RuleBook, ancestor_paths  # noqa: F401 - Resolved re-exported
@@ -78,7 +78,12 @@ def policy_rule(unit, key: str, on: datetime.date | None = None) -> Resolved:
 # -- date arithmetic ----------------------------------------------------------------------------------------
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
-    return day + relativedelta(months=int(months))
+    """``day`` plus ``months`` calendar months, the day clamped to the month's end (as dateutil's relativedelta:
+    2024-01-31 + 1 month = 2024-02-29). Plain arithmetic: the statistics pages call it for every person."""
+    index = day.year * 12 + day.month - 1 + int(months)
+    year, month = divmod(index, 12)
+    month += 1
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def add_working_days(day: datetime.date, days: int) -> datetime.date:

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
@@ -47,6 +47,8 @@ def status_counts(units: Iterable[Unit], statuses: Iterable[str] = ACTIVE_STATUS
     statuses = list(statuses)
     if not units or not statuses:
         return {}
+    if all(u.kind in (UnitKind.BRANCH, UnitKind.PARTY_GROUP) for u in units):
+        return _direct_counts(units, statuses)
     step = Unit.steplen
     tree_units = [u for u in units if u.kind != UnitKind.PARTY_GROUP]
     group_units = [u for u in units if u.kind == UnitKind.PARTY_GROUP]
@@ -80,6 +82,26 @@ def status_counts(units: Iterable[Unit], statuses: Iterable[str] = ACTIVE_STATUS
                 pk = group_paths.get(prefix)
             if pk is not None:
                 result[pk][status] = result[pk].get(status, 0) + int(n)
+    return dict(result)
+
+
+def _direct_counts(units: list[Unit], statuses: list[str]) -> dict[int, dict[str, int]]:
+    """Branches and party groups only: people belong to a branch directly (``unit``) and to a group by
+    ``party_group``, so no path prefixes are needed: one grouped query on the people's own columns."""
+    branch_pks = {u.pk for u in units if u.kind == UnitKind.BRANCH}
+    group_pks = {u.pk for u in units if u.kind == UnitKind.PARTY_GROUP}
+    q = Q()
+    if branch_pks:
+        q |= Q(unit_id__in=branch_pks)
+    if group_pks:
+        q |= Q(party_group_id__in=group_pks)
+    result: dict[int, dict[str, int]] = defaultdict(dict)
+    rows = (Person.objects.filter(q, status__in=statuses).values_list("unit_id", "party_group_id", "status")
+            .annotate(n=Count("pk")).order_by())
+    for unit_id, group_id, status, n in rows:
+        for pk in (unit_id if unit_id in branch_pks else None, group_id if group_id in group_pks else None):
+            if pk is not None:
+                result[pk][status] = result[pk].get(status, 0) + n
     return dict(result)
 
 

@@ -1,7 +1,7 @@
 """Structural warnings that need head counts: registered into ``branches.warnings``.
 
-Two queries for any number of units: the head counts (``unit_stats.status_counts``, one UNION ALL
-query) and the current committee terms of the branches.
+Two queries for any number of units: the head counts (``unit_stats.status_counts``, one grouped query)
+and the current committee terms of the branches.
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def member_warnings(units: list, today: datetime.date, policy: dict) -> list[Str
     groups = [u for u in units if u.kind == UnitKind.PARTY_GROUP and u.system == System.PARTY]
     if not branches and not groups:
         return []
-    counts = status_counts(branches + groups)
+    counts = status_counts(branches + groups, statuses=MEMBER_STATUSES)
     with_term = set()
     if branches:
         with_term = set(CommitteeTerm.objects.filter(unit_id__in=[b.pk for b in branches], ended_on__isnull=True)

@@ -108,3 +108,15 @@ def test_out_of_scope_unit_is_404(as_user, outsider, committee):
 def test_anonymous_goes_to_login(client):
     resp = client.get(URL)
     assert resp.status_code == 302 and reverse("login") in resp["Location"]
+
+
+@pytest.mark.parametrize("day,months,expected", [
+    (D(2024, 1, 31), 1, D(2024, 2, 29)), (D(2023, 1, 31), 1, D(2023, 2, 28)), (D(2025, 3, 31), -1, D(2025, 2, 28)),
+    (D(2025, 12, 15), 1, D(2026, 1, 15)), (D(2026, 1, 10), -13, D(2024, 12, 10)), (D(2024, 2, 29), 12, D(2025, 2, 28)),
+])
+def test_add_months_clamps_to_the_month_end(day, months, expected):
+    from dateutil.relativedelta import relativedelta
+
+    from members.policy import add_months
+
+    assert add_months(day, months) == expected == day + relativedelta(months=months)
