@@ -320,28 +320,36 @@ class _Policies:
 
 
 def _step_max(kind, **extra):
-    return Max("development_steps__date", filter=Q(development_steps__kind=kind,
-                                                   **{f"development_steps__{k}": v for k, v in extra.items()}))
+    return Max("date", filter=Q(kind=kind, **extra))
+
+
+_LAST_STEPS = {
+    "last_application": (K.APPLICATION, {}), "last_talk": (K.TALK, {}), "last_report": (K.THOUGHT_REPORT, {}),
+    "last_inspection": (K.INSPECTION, {}), "last_vote": (K.BRANCH_VOTE, {"extra__passed": True}),
+    "last_decision": (K.COMMITTEE_APPROVAL, {}), "last_full_vote": (K.FULL_VOTE, {}),
+    "last_full_approval": (K.FULL_APPROVAL, {}),
+}
 
 
 def overdue_people(unit: Unit, today: datetime.date | None = None) -> list[OverduePerson]:
-    """Pipeline people of ``unit``'s subtree with an overdue item, most overdue first. Three queries."""
+    """Pipeline people of ``unit``'s subtree with an overdue item, most overdue first. Four queries: the people, the
+    dates of their last steps (grouped by person on the steps table alone, then matched in Python: cheaper than
+    grouping the people joined to every step), probation extensions and the committee rules."""
     today = today or timezone.localdate()
+    in_subtree = {"unit__path__startswith": unit.path, "status__in": PIPELINE_STAGES}
     people = list(
-        Person.objects.filter(unit__path__startswith=unit.path, status__in=PIPELINE_STAGES)
+        Person.objects.filter(**in_subtree)
         .values("pk", "name", "status", "unit__path", "unit__name", "unit__short_name", "party_group__path",
-                "activist_date", "candidate_date", "admission_date")
-        .annotate(
-            last_application=_step_max(K.APPLICATION),
-            last_talk=_step_max(K.TALK),
-            last_report=_step_max(K.THOUGHT_REPORT),
-            last_inspection=_step_max(K.INSPECTION),
-            last_vote=_step_max(K.BRANCH_VOTE, extra__passed=True),
-            last_decision=_step_max(K.COMMITTEE_APPROVAL),
-            last_full_vote=_step_max(K.FULL_VOTE),
-            last_full_approval=_step_max(K.FULL_APPROVAL),
-        ).order_by()
+                "activist_date", "candidate_date", "admission_date").order_by()
     )
+    if people:
+        last = {row.pop("person_id"): row for row in (
+            DevelopmentStep.objects.filter(**{f"person__{k}": v for k, v in in_subtree.items()})
+            .values("person_id").annotate(**{name: _step_max(kind, **extra) for name, (kind, extra) in _LAST_STEPS.items()})
+            .order_by())}
+        empty = dict.fromkeys(_LAST_STEPS)
+        for p in people:
+            p.update(last.get(p["pk"], empty))
     if not people:
         return []
     extensions: dict[int, list[int]] = defaultdict(list)
