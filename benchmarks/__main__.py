@@ -93,7 +93,7 @@ def main(argv=None) -> int:
 
     from django.contrib.auth import get_user_model
     from django.test import Client
-    from django.urls import NoReverseMatch, reverse
+    from django.urls import reverse
 
     from branches.models import Unit
     from members.models import Person
@@ -119,10 +119,7 @@ def main(argv=None) -> int:
     top = Unit.objects.get(code="DEMO")
     dev_cases = [("Development statistics (whole committee: stages, overdue, years, plan)", app,
                   reverse("members:dev_stats") + f"?unit={top.pk}")]
-    try:
-        dev_cases.append(("Reviewer queue (committee reviewers, pending items)", app, reverse("members:review_queue")))
-    except NoReverseMatch:
-        print("note: members:review_queue does not exist yet; its row is skipped", flush=True)
+    dev_cases.append(("Reviewer queue (committee reviewers, pending items)", app, reverse("members:review_queue")))
     rows = []
     for label, client, path in cases:
         median, queries, _status = _measure(client, path, args.runs)
@@ -179,14 +176,13 @@ def main(argv=None) -> int:
     ]
     for label, path, median, queries in dev_rows:
         lines.append(f"| {label} (`{path}`) | {median:.1f} | {queries} | {'yes' if median < 150 else 'NO'} |")
-    if not any("Reviewer queue" in r[0] for r in dev_rows):
-        lines.append("| Reviewer queue (`members:review_queue`) | — | — | not measured: the page does not exist yet |")
     lines.append("")
     out = Path(args.output)
     existing = out.read_text(encoding="utf-8") if out.exists() else ""
-    marker = "<!-- more benchmark sections below -->"
-    tail = existing.split(marker, 1)[1] if marker in existing else "\n"
-    out.write_text("\n".join(lines) + "\n" + marker + tail, encoding="utf-8")
+    from benchmarks.sections import MARKER
+
+    tail = existing.split(MARKER, 1)[1] if MARKER in existing else "\n"
+    out.write_text("\n".join(lines) + "\n" + MARKER + tail, encoding="utf-8")
     # Meetings (issue 4): its own section below the marker (benchmarks/meetings.py).
     from benchmarks import meetings as meetings_bench
 

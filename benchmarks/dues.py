@@ -10,16 +10,13 @@ docs/benchmarks.md below the "more sections" marker, replacing an earlier dues s
 """
 from __future__ import annotations
 
-import argparse
 import datetime
-import os
-import re
 import statistics
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-MARKER = "<!-- more benchmark sections below -->"
+from benchmarks.sections import standalone, write_section
+
 HEADING = "## Dues (党费)"
 PAGE_TARGET_MS = 150
 CHECK_TARGET_MS = 2000
@@ -182,52 +179,14 @@ def section(checks, pages, facts) -> list[str]:
     return lines + [""]
 
 
-def write_section(path: Path, lines: list[str]) -> None:
-    """Put the dues section right below the marker, replacing an earlier one; other sections stay."""
-    text = path.read_text(encoding="utf-8") if path.exists() else f"# Benchmarks\n\n{MARKER}\n"
-    if MARKER not in text:
-        text = text.rstrip("\n") + f"\n\n{MARKER}\n"
-    head, tail = text.split(MARKER, 1)
-    tail = re.sub(rf"{re.escape(HEADING)}\n.*?(?=^## |\Z)", "", tail, flags=re.S | re.M).strip("\n")
-    body = "\n".join(lines).rstrip("\n") + "\n"
-    path.write_text(head + MARKER + "\n\n" + body + (f"\n{tail}\n" if tail else ""), encoding="utf-8")
-
-
 def run(client, runs: int, measure_fn, output: Path) -> None:
     ensure_data()
     checks, pages, facts = measure(client, runs, measure_fn)
-    write_section(Path(output), section(checks, pages, facts))
+    write_section(Path(output), HEADING, section(checks, pages, facts))
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=15)
-    parser.add_argument("--output", default=str(ROOT / "docs" / "benchmarks.md"))
-    parser.add_argument("--no-migrate", action="store_true", help="Use the database as it is.")
-    args = parser.parse_args(argv)
-    from benchmarks.__main__ import DEFAULT_DB, _ensure_database, _measure
-
-    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB)
-    _ensure_database(url)
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
-    os.environ["DJANGO_DEBUG"] = "0"
-    os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    if not args.no_migrate:
-        call_command("migrate", verbosity=0, interactive=False)
-    from django.contrib.auth import get_user_model
-    from django.test import Client
-
-    client = Client()
-    client.force_login(get_user_model().objects.get(username="committee"))
-    run(client, args.runs, _measure, Path(args.output))
-    print(f"Wrote {args.output}")
-    return 0
+    return standalone(__doc__, run, argv)
 
 
 if __name__ == "__main__":
