@@ -220,6 +220,12 @@ def test_case_page_advances(as_user, clerk, objects):
     assert case.status == LapseStatus.TALK_HELD
 
 
+def test_case_page_points_discipline_users_to_the_lapse_lists(as_user, clerk, secretary, objects):
+    url = reverse("dues:lapsecase_detail", args=[objects["case"].pk])
+    assert 'data-testid="to-discipline"' in as_user(secretary).get(url).content.decode()   # secretary sees cases
+    assert 'data-testid="to-discipline"' not in as_user(clerk).get(url).content.decode()   # a clerk does not
+
+
 def test_person_page_shows_the_dues_panel_only_with_dues_view(as_user, secretary, viewer, objects):
     url = objects["person"].get_absolute_url()
     assert 'data-testid="panel-dues"' in as_user(secretary).get(url).content.decode()
