@@ -21,7 +21,7 @@ from django.db import transaction
 from members.choices import MEMBER_STATUSES
 from members.models import Person
 
-from . import periods
+from . import balances, periods
 from .choices import EntryKind, EntryOrigin, PaidBy
 from .lapse import dues_lapse_check
 from .models import ZERO, DuesBase, LedgerEntry, Payment
@@ -135,7 +135,7 @@ def _apply_large(people, today, out, batch: int = 5000, *, actor=None) -> None:
 
     def flush():
         nonlocal bases, charges, pays, lines, rows_written
-        with transaction.atomic():
+        with transaction.atomic(), balances.deferred():      # one balance rebuild per member, not two
             DuesBase.objects.bulk_create(bases, batch_size=batch)
             LedgerEntry.objects.bulk_create(charges, batch_size=batch)
             created = Payment.objects.bulk_create([p for p, _m in pays], batch_size=batch)

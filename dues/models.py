@@ -323,6 +323,13 @@ class PaymentReversal(AppendOnlyModel):
 class LedgerEntryQuerySet(AppendOnlyQuerySet):
     scope_path_field = "person__unit__path"
 
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = super().bulk_create(objs, *args, **kwargs)
+        from . import balances
+
+        balances.written(balances.starts_of(objs))       # the members' running balances (dues.balances)
+        return objs
+
 
 class LedgerEntry(AppendOnlyModel):
     """One line of a member's ledger for one month: a charge (+ owed) or a payment (+ paid), or the reversal of
@@ -364,6 +371,12 @@ class LedgerEntry(AppendOnlyModel):
     def __str__(self):
         return f"{self.person} {periods.label(self.period)} {self.get_kind_display()} {self.amount}"
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        from . import balances
+
+        balances.written({self.person_id: self.period})
+
     @property
     def scope_unit(self):
         return self.person.unit
@@ -371,6 +384,30 @@ class LedgerEntry(AppendOnlyModel):
     @property
     def period_label(self) -> str:
         return periods.label(self.period)
+
+
+class MonthBalance(models.Model):
+    """Derived from the ledger, never written by hand (``dues.balances``): a member's sums for one month with ledger
+    lines, and the running totals up to and including it. ``until`` is the member's next such month (``OPEN``
+    for the latest): the row in force at month M is ``period <= M < until``."""
+
+    person = models.ForeignKey(Person, verbose_name=_("member"), on_delete=models.CASCADE, related_name="dues_balances")
+    period = models.IntegerField(_("month"))
+    until = models.IntegerField(_("next month with lines"))
+    charged = models.DecimalField(_("charged in the month"), **MONEY)
+    paid = models.DecimalField(_("paid for the month"), **MONEY)
+    voluntary = models.DecimalField(_("voluntary payments"), **MONEY)
+    charged_to = models.DecimalField(_("charged to date"), **MONEY)
+    paid_to = models.DecimalField(_("paid to date"), **MONEY)
+
+    class Meta:
+        verbose_name = _("monthly balance")
+        verbose_name_plural = _("monthly balances")
+        constraints = [models.UniqueConstraint(fields=["person", "period"], name="dues_balance_once_a_month")]
+        indexes = [models.Index(fields=["until", "period"], name="dues_balance_in_force")]
+
+    def __str__(self):
+        return f"{self.person_id} {periods.label(self.period)}: {self.charged_to - self.paid_to}"
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -1,14 +1,16 @@
 """Scoped reads of the dues records: every page gets its rows through here, in a fixed number of queries.
 
-Totals reconcile by construction: every figure is a sum over the same ledger lines (charges minus payments), so
-a member's arrears, a unit's and a period's are the same sums grouped differently.
+Totals reconcile by construction: a member's arrears up to a month are charges minus payments, read from their
+running balance row in force at that month (``dues.balances``, rebuilt from the ledger lines on every write), and a
+unit's and a period's figures are sums of the same rows.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import (Case, Count, DecimalField, ExpressionWrapper, F, FilteredRelation, OuterRef, Q,
+                              Subquery, Sum, Value, When)
 from django.db.models.functions import Coalesce
 
 from branches.choices import UnitKind
@@ -19,9 +21,9 @@ from branches.selectors import unit_choices
 from members.choices import MEMBER_STATUSES
 from members.models import Person
 
-from . import periods
+from . import balances, periods
 from .choices import EntryKind, MonthState
-from .models import ZERO, DuesBase, DuesRelief, LapseCase, LedgerEntry, Payment, Remittance
+from .models import ZERO, DuesBase, DuesRelief, LapseCase, LedgerEntry, MonthBalance, Payment, Remittance
 
 MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
 DUES_UNIT_KINDS = [UnitKind.COMMITTEE, UnitKind.GENERAL_BRANCH, UnitKind.BRANCH]
@@ -31,13 +33,6 @@ def _fen(value) -> Decimal:
     from .rates import money
 
     return money(value if value is not None else ZERO)
-
-
-def _sum(kind, extra: Q | None = None):
-    q = Q(dues_entries__kind=kind)
-    if extra is not None:
-        q &= extra
-    return Coalesce(Sum("dues_entries__amount", filter=q), Value(ZERO), output_field=MONEY_FIELD)
 
 
 def dues_units(user, action: str = DUES_VIEW):
@@ -51,36 +46,27 @@ def members_of(user, unit: Unit, action: str = DUES_VIEW):
             .select_related("unit"))
 
 
-def month_sheet(user, unit: Unit, period: int, *, with_arrears: bool = True):
-    """One row per member for the month: base amount, charged, paid for the month, and (``with_arrears``) the
-    arrears up to it. One query. The page leaves the arrears out (they sum each member's whole history) and reads
-    them for the rows it shows only (``arrears_for``)."""
+def _in_force(upto: int) -> FilteredRelation:
+    """Join a member to their balance row in force at ``upto`` (at most one; none before their first line)."""
+    return FilteredRelation("dues_balances", condition=balances.in_force(upto, "dues_balances__"))
+
+
+def _zero(expr):
+    return Coalesce(expr, Value(ZERO), output_field=MONEY_FIELD)
+
+
+def month_sheet(user, unit: Unit, period: int):
+    """One row per member for the month: base amount, charged and paid for the month, and the running totals up
+    to it (arrears = charged_to − paid_to), read from the member's balance row in force. One query."""
     base = DuesBase.objects.filter(person=OuterRef("pk"), year=periods.year_of(period)).values("monthly_amount")[:1]
-    month = LedgerEntry.objects.filter(person=OuterRef("pk"), period=period)
-    qs = (members_of(user, unit)
-          .annotate(monthly_amount=Subquery(base, output_field=MONEY_FIELD),
-                    charged=Coalesce(Subquery(month.filter(kind=EntryKind.CHARGE).values("person")
-                                              .annotate(s=Sum("amount")).values("s")[:1], output_field=MONEY_FIELD),
-                                     Value(ZERO), output_field=MONEY_FIELD),
-                    paid=Coalesce(Subquery(month.filter(kind=EntryKind.PAYMENT).values("person")
-                                           .annotate(s=Sum("amount")).values("s")[:1], output_field=MONEY_FIELD),
-                                  Value(ZERO), output_field=MONEY_FIELD))
-          .order_by("unit__path", "name", "pk"))
-    if with_arrears:
-        qs = qs.annotate(charged_to=_sum(EntryKind.CHARGE, Q(dues_entries__period__lte=period)),
-                         paid_to=_sum(EntryKind.PAYMENT, Q(dues_entries__period__lte=period)))
-    return qs
-
-
-def arrears_for(person_ids, upto: int) -> dict[int, Decimal]:
-    """{person: charges − payments up to ``upto``} for a few members (a page of rows). One query."""
-    rows = (LedgerEntry.objects.filter(person_id__in=list(person_ids), period__lte=upto,
-                                       kind__in=[EntryKind.CHARGE, EntryKind.PAYMENT])
-            .values("person_id", "kind").annotate(s=Sum("amount")))
-    out: dict[int, Decimal] = {pid: ZERO for pid in person_ids}
-    for r in rows:
-        out[r["person_id"]] += _fen(r["s"]) * (1 if r["kind"] == EntryKind.CHARGE else -1)
-    return out
+    this_month = Q(bal__period=period)
+    return (members_of(user, unit)
+            .annotate(bal=_in_force(period))
+            .annotate(monthly_amount=Subquery(base, output_field=MONEY_FIELD),
+                      charged=_zero(Case(When(this_month, then=F("bal__charged")))),
+                      paid=_zero(Case(When(this_month, then=F("bal__paid")))),
+                      charged_to=_zero(F("bal__charged_to")), paid_to=_zero(F("bal__paid_to")))
+            .order_by("unit__path", "name", "pk"))
 
 
 @dataclass
@@ -112,24 +98,21 @@ class Totals:
 
 
 def sheet_totals(user, unit: Unit, period: int) -> Totals:
-    """The sheet's totals straight from the ledger (they reconcile with the rows: same lines). Two queries."""
-    people = members_of(user, unit).values("pk")
-    lines = LedgerEntry.objects.filter(person__in=people)
-    agg = lines.aggregate(
-        charged=Coalesce(Sum("amount", filter=Q(kind=EntryKind.CHARGE, period=period)), Value(ZERO), output_field=MONEY_FIELD),
-        paid=Coalesce(Sum("amount", filter=Q(kind=EntryKind.PAYMENT, period=period)), Value(ZERO), output_field=MONEY_FIELD),
-        charged_to=Coalesce(Sum("amount", filter=Q(kind=EntryKind.CHARGE, period__lte=period)), Value(ZERO),
-                            output_field=MONEY_FIELD),
-        paid_to=Coalesce(Sum("amount", filter=Q(kind=EntryKind.PAYMENT, period__lte=period)), Value(ZERO),
-                         output_field=MONEY_FIELD),
-        received=Coalesce(Sum("amount", filter=Q(kind__in=[EntryKind.PAYMENT, EntryKind.VOLUNTARY],
-                                                 payment__paid_on__gte=periods.first_day(period),
-                                                 payment__paid_on__lt=periods.first_day(period + 1))),
-                          Value(ZERO), output_field=MONEY_FIELD),
-        voluntary=Coalesce(Sum("amount", filter=Q(kind=EntryKind.VOLUNTARY, period=period)), Value(ZERO),
-                           output_field=MONEY_FIELD),
-    )
-    return Totals(members=members_of(user, unit).count(), **agg)
+    """The sheet's totals, summed over the same balance rows as the sheet's rows (so they reconcile), and the money
+    received in the month by payment date from the ledger. Two queries."""
+    people = members_of(user, unit)
+    this_month = Q(bal__period=period)
+    agg = people.annotate(bal=_in_force(period)).aggregate(
+        members=Count("pk"),
+        charged=_zero(Sum("bal__charged", filter=this_month)), paid=_zero(Sum("bal__paid", filter=this_month)),
+        voluntary=_zero(Sum("bal__voluntary", filter=this_month)),
+        charged_to=_zero(Sum("bal__charged_to")), paid_to=_zero(Sum("bal__paid_to")))
+    agg["received"] = (LedgerEntry.objects.filter(person__in=people.values("pk"),
+                                                  kind__in=[EntryKind.PAYMENT, EntryKind.VOLUNTARY],
+                                                  payment__paid_on__gte=periods.first_day(period),
+                                                  payment__paid_on__lt=periods.first_day(period + 1))
+                       .aggregate(s=_zero(Sum("amount")))["s"])
+    return Totals(**agg)
 
 
 def month_state(charged: Decimal, paid: Decimal, has_charge: bool, relief: bool) -> str:
@@ -219,16 +202,12 @@ def payments_of(person: Person):
 
 
 def arrears_list(user, unit: Unit, upto: int):
-    """Members of ``unit``'s subtree with arrears up to ``upto``, most owed first. One query (plus the runs)."""
+    """Members of ``unit``'s subtree with arrears up to ``upto``, most owed first: each member's balance row in
+    force at ``upto``. One query."""
     return (members_of(user, unit)
-            .annotate(charged_to=_sum(EntryKind.CHARGE, Q(dues_entries__period__lte=upto)),
-                      paid_to=_sum(EntryKind.PAYMENT, Q(dues_entries__period__lte=upto)))
-            .annotate(arrears=Coalesce(Sum("dues_entries__amount", filter=Q(dues_entries__kind=EntryKind.CHARGE,
-                                                                             dues_entries__period__lte=upto)),
-                                       Value(ZERO), output_field=MONEY_FIELD)
-                      - Coalesce(Sum("dues_entries__amount", filter=Q(dues_entries__kind=EntryKind.PAYMENT,
-                                                                      dues_entries__period__lte=upto)),
-                                 Value(ZERO), output_field=MONEY_FIELD))
+            .annotate(bal=_in_force(upto))
+            .annotate(charged_to=F("bal__charged_to"), paid_to=F("bal__paid_to"),
+                      arrears=ExpressionWrapper(F("bal__charged_to") - F("bal__paid_to"), output_field=MONEY_FIELD))
             .filter(arrears__gt=0)
             .order_by("-arrears", "unit__path", "name", "pk"))
 
@@ -268,22 +247,16 @@ def unit_rollup(user, period: int, action: str = DUES_VIEW) -> list[dict]:
     if not units:
         return []
     paths = scope_paths(user, action)
-    lines = LedgerEntry.objects.all()
+    rows = MonthBalance.objects.filter(balances.in_force(period), person__status__in=MEMBER_STATUSES)
     if paths is not None:
         q = Q()
         for p in paths:
             q |= Q(person__unit__path__startswith=p)
-        lines = lines.filter(q)
-    rows = (lines.filter(person__status__in=MEMBER_STATUSES)
-            .values("person__unit__path")
-            .annotate(charged=Coalesce(Sum("amount", filter=Q(kind=EntryKind.CHARGE, period=period)), Value(ZERO),
-                                       output_field=MONEY_FIELD),
-                      paid=Coalesce(Sum("amount", filter=Q(kind=EntryKind.PAYMENT, period=period)), Value(ZERO),
-                                    output_field=MONEY_FIELD),
-                      arrears=Coalesce(Sum("amount", filter=Q(kind=EntryKind.CHARGE, period__lte=period)), Value(ZERO),
-                                       output_field=MONEY_FIELD)
-                      - Coalesce(Sum("amount", filter=Q(kind=EntryKind.PAYMENT, period__lte=period)), Value(ZERO),
-                                 output_field=MONEY_FIELD)))
+        rows = rows.filter(q)
+    rows = (rows.values("person__unit__path")
+            .annotate(charged=_zero(Sum("charged", filter=Q(period=period))),
+                      paid=_zero(Sum("paid", filter=Q(period=period))),
+                      arrears=_zero(Sum(F("charged_to") - F("paid_to"), output_field=MONEY_FIELD))))
     by_path = {r["person__unit__path"]: r for r in rows}
     out = []
     for u in units:

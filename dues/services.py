@@ -239,7 +239,9 @@ def month_dues(person: Person, months: list[int]) -> dict[int, Decimal]:
 
 
 def _next_receipt_no(unit: Unit, year: int) -> str:
-    Unit.objects.select_for_update().filter(pk=unit.pk).first()       # serialise numbering per unit
+    # Serialise numbering per unit. NO KEY UPDATE: it does not block (nor wait for) the key-share locks that other
+    # transactions take when they insert rows pointing at the unit, such as ledger lines.
+    Unit.objects.select_for_update(no_key=True).filter(pk=unit.pk).first()
     prefix = f"{unit.code}-{year}-"
     last = (Payment.objects.filter(receipt_no__startswith=prefix).order_by("-receipt_no")
             .values_list("receipt_no", flat=True).first())

@@ -46,7 +46,7 @@ class MonthSheetTable(tables.Table):
         orderable = True
 
     def __init__(self, *args, period: int, can_change: bool, **kwargs):
-        self.period, self.can_change, self.arrears = period, can_change, None
+        self.period, self.can_change = period, can_change
         super().__init__(*args, **kwargs)
         if not can_change:
             self.exclude = ("select",)
@@ -66,13 +66,7 @@ class MonthSheetTable(tables.Table):
                            MonthState(state).label)
 
     def render_arrears(self, record):
-        if hasattr(record, "charged_to"):
-            return fmt(record.charged_to - record.paid_to)
-        if self.arrears is None:         # the page's rows, read once (selectors.arrears_for)
-            from .selectors import arrears_for
-
-            self.arrears = arrears_for([r.record.pk for r in self.page.object_list], self.period)
-        return fmt(self.arrears.get(record.pk))
+        return fmt(record.charged_to - record.paid_to)
 
     def render_actions(self, record):
         if not self.can_change:
@@ -97,9 +91,18 @@ class ArrearsTable(tables.Table):
         attrs = {"class": "table table-sm table-hover align-middle", "data-testid": "arrears"}
         empty_text = _("Nobody is in arrears.")
 
-    def __init__(self, *args, runs: dict, **kwargs):
-        self.runs = runs
+    def __init__(self, *args, upto: int, **kwargs):
+        self.upto, self._runs = upto, None
         super().__init__(*args, **kwargs)
+
+    @property
+    def runs(self) -> dict:
+        """Consecutive unpaid months of the page's rows only, read once (two queries at most)."""
+        if self._runs is None:
+            from .lapse import unpaid_runs
+
+            self._runs = unpaid_runs(self.upto, person_ids=[r.record.pk for r in self.page.object_list])
+        return self._runs
 
     def render_name(self, record):
         return format_html('<a href="{}">{}</a>', reverse("dues:member_ledger", args=[record.pk]), record.name)

@@ -150,7 +150,7 @@ class MonthSheetView(UnitDuesMixin, TemplateView):
         ctx = super().get_context_data(**kwargs)
         user, unit = self.request.user, self.unit
         period = _period(self.request)
-        table = MonthSheetTable(selectors.month_sheet(user, unit, period, with_arrears=False), period=period,
+        table = MonthSheetTable(selectors.month_sheet(user, unit, period), period=period,
                                 can_change=self.can_change)
         RequestConfig(self.request, paginate=False).configure(table)
         paginate_leniently(table, self.request, per_page=PER_PAGE)
@@ -238,9 +238,7 @@ class ArrearsView(UnitDuesMixin, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         upto = _period(self.request, periods.of_date(timezone.localdate()) - 1)
-        people = selectors.arrears_list(self.request.user, self.unit, upto)
-        runs = unpaid_runs(upto, paths=[self.unit.path])
-        table = ArrearsTable(people, runs=runs)
+        table = ArrearsTable(selectors.arrears_list(self.request.user, self.unit, upto), upto=upto)
         RequestConfig(self.request, paginate=False).configure(table)
         paginate_leniently(table, self.request, per_page=PER_PAGE)
         ctx.update(title=_("Arrears"), unit=self.unit, table=table, upto=upto, period_label=periods.label(upto),

@@ -1,5 +1,6 @@
 """Reconciliation as a property: over random ledgers (charges, payments, reversals, base changes), charges minus
-payments equals arrears for every member, every unit and every period, however the sums are grouped."""
+payments equals arrears for every member, every unit and every period, however the sums are grouped; and the
+running balances the pages read (dues.balances) agree with the ledger lines, month by month."""
 import datetime
 from decimal import Decimal
 
@@ -8,7 +9,7 @@ from django.db.models import Sum
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dues import periods
+from dues import balances, periods
 from dues.choices import EntryKind
 from dues.models import ZERO, LedgerEntry, Payment
 from dues.selectors import arrears_list, month_sheet, person_totals, sheet_totals
@@ -17,6 +18,11 @@ from dues.services import dues_charges_generate, dues_payment_record, dues_payme
 from .conftest import member_with_base
 
 M = periods.month_no
+
+
+def fen(value) -> Decimal:
+    """A database sum to fen (SQLite sums decimals in floating point; PostgreSQL exactly)."""
+    return (value or ZERO).quantize(Decimal("0.01"))
 TODAY = datetime.date(2026, 12, 20)
 
 incomes = st.decimals(min_value=Decimal("0.00"), max_value=Decimal("30000.00"), places=2)
@@ -50,12 +56,18 @@ def test_totals_reconcile(branch_a, branch_b, committee, income_list, actions):
 
         admin = get_user_model().objects.create(username="recon", is_superuser=True, is_active=True)
         lines = LedgerEntry.objects.all()
-        charged = lines.filter(kind=EntryKind.CHARGE).aggregate(s=Sum("amount"))["s"] or ZERO
-        paid = lines.filter(kind=EntryKind.PAYMENT).aggregate(s=Sum("amount"))["s"] or ZERO
+        charged = fen(lines.filter(kind=EntryKind.CHARGE).aggregate(s=Sum("amount"))["s"])
+        paid = fen(lines.filter(kind=EntryKind.PAYMENT).aggregate(s=Sum("amount"))["s"])
         per_member = sum((person_totals(p)["arrears"] for p in people), ZERO)
         assert per_member == charged - paid
+        # the balance rows are the ledger's sums, month by month, with running totals
+        assert balances.mismatches(limit=0) == []
         # every unit: the members' arrears add up to the unit's, and the units to the committee's
-        for upto in (M(2026, 6), M(2026, 12), M(2027, 3)):
+        for upto in (M(2025, 12), M(2026, 6), M(2026, 12), M(2027, 3)):
+            to_date = lines.filter(period__lte=upto)
+            assert sheet_totals(admin, committee, upto).arrears == (
+                fen(to_date.filter(kind=EntryKind.CHARGE).aggregate(s=Sum("amount"))["s"])
+                - fen(to_date.filter(kind=EntryKind.PAYMENT).aggregate(s=Sum("amount"))["s"]))
             unit_arrears = {}
             for unit in (branch_a, branch_b, committee):
                 t = sheet_totals(admin, unit, upto)
@@ -71,7 +83,7 @@ def test_totals_reconcile(branch_a, branch_b, committee, income_list, actions):
         assert by_month == charged - paid
         # a payment's lines add up to it; a reversed payment's lines to zero
         for p in Payment.objects.all():
-            total = p.entries.aggregate(s=Sum("amount"))["s"]
+            total = fen(p.entries.aggregate(s=Sum("amount"))["s"])
             assert total == (ZERO if hasattr(p, "reversal") else p.amount)
     finally:
         transaction.savepoint_rollback(sid)
