@@ -153,17 +153,18 @@ def rebuild(balance_model, entry_model, person_ids: list[int], start: int | None
 
 
 def rebuild_all(*, out=None) -> int:
-    """Rebuild every member's balance rows from the whole ledger. Returns the number of rows written."""
+    """Rebuild every member's balance rows from the whole ledger, a chunk of members per transaction (each member's
+    rows are replaced at once; readers see either the old rows or the new). Returns the number of rows written."""
     from .models import LedgerEntry, MonthBalance
 
-    ids = sorted(LedgerEntry.objects.values_list("person_id", flat=True).distinct().order_by("person_id"))
+    # members with lines, and members with rows but (wrongly) no lines: their rows go
+    ids = sorted(set(LedgerEntry.objects.values_list("person_id", flat=True).distinct().order_by())
+                 | set(MonthBalance.objects.values_list("person_id", flat=True).distinct().order_by()))
     n = 0
-    with transaction.atomic():
-        MonthBalance.objects.exclude(person_id__in=LedgerEntry.objects.values("person_id")).delete()
-        for i in range(0, len(ids), CHUNK * 5):
-            n += refresh({pid: None for pid in ids[i:i + CHUNK * 5]})
-            if out:
-                out(f"  balances {min(i + CHUNK * 5, len(ids)):>6}/{len(ids)} members")
+    for i in range(0, len(ids), CHUNK):          # a transaction per chunk: writers wait for one chunk at most
+        n += refresh({pid: None for pid in ids[i:i + CHUNK]})
+        if out and ((i // CHUNK) % 5 == 4 or i + CHUNK >= len(ids)):
+            out(f"  balances {min(i + CHUNK, len(ids)):>6}/{len(ids)} members")
     return n
 
 

@@ -106,12 +106,15 @@ def test_the_command_finds_drift_and_rebuilds_from_the_ledger(branch_a, capsys):
     assert "agree" in capsys.readouterr().out
     MonthBalance.objects.filter(person=person, period=M(2026, 2)).update(paid_to=Decimal("999.00"))
     MonthBalance.objects.filter(person=person, period=M(2026, 5)).delete()
-    with pytest.raises(CommandError, match="3 balance row"):
+    stray = member_with_base(branch_a, name="李强")                 # rows without any ledger line
+    MonthBalance.objects.create(person=stray, period=M(2026, 1), until=balances.OPEN, charged=ZERO, paid=ZERO,
+                                voluntary=ZERO, charged_to=Decimal("40.00"), paid_to=ZERO)
+    with pytest.raises(CommandError, match="4 balance row"):
         call_command("dues_balances", "--check")
     call_command("dues_balances", "--rebuild")
     assert "5 balance row(s) rebuilt" in capsys.readouterr().out
     call_command("dues_balances", "--check")
-    assert balances.mismatches() == []
+    assert balances.mismatches() == [] and not MonthBalance.objects.filter(person=stray).exists()
 
 
 @pytest.mark.django_db
