@@ -186,6 +186,15 @@ class CommitteeTerm(models.Model):
         super().save(*args, **kwargs)
 
 
+def _plain(value):
+    """A recorded dict or list as one readable line."""
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {v}" for k, v in value.items())
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    return value
+
+
 class AuditEntry(models.Model):
     """One write: who, what, on which object, before and after, when, and in which request."""
 
@@ -232,9 +241,14 @@ class AuditEntry(models.Model):
                 field = model._meta.get_field(key) if model else None
             except FieldDoesNotExist:
                 field = None
-            if field is not None:
+            if field is None:       # a value recorded beside the fields (e.g. a payment's months and amounts)
+                label = capfirst(getattr(model, "AUDIT_EXTRA_LABELS", {}).get(key, key))
+                old, new = (_plain(v) for v in (old, new))
+            else:
                 label = capfirst(field.verbose_name)
-                if field.choices:
+                if hasattr(field, "audit_display"):      # e.g. a month number shown as "2026-05"
+                    old, new = field.audit_display(old), field.audit_display(new)
+                elif field.choices:
                     labels = dict(field.flatchoices)
                     old, new = labels.get(old, old), labels.get(new, new)
                 elif field.many_to_one:  # a foreign key: its name when attach_fk_labels() looked it up

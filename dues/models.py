@@ -29,6 +29,18 @@ ZERO = Decimal("0.00")
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
+class MonthField(models.IntegerField):
+    """A month as ``dues.periods`` numbers it (``year * 12 + month - 1``). The column is a plain integer (it
+    deconstructs as IntegerField: no migration); change records show it as "2026-05"."""
+
+    def deconstruct(self):
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.IntegerField", args, kwargs
+
+    def audit_display(self, value):
+        return periods.label(value) if isinstance(value, int) else value
+
+
 class AppendOnlyError(Exception):
     """Raised when code tries to edit or delete a ledger row."""
 
@@ -246,12 +258,14 @@ class PaymentQuerySet(AppendOnlyQuerySet):
 class Payment(AppendOnlyModel):
     """A payment received by the clerk (one receipt): the months it covers, how and by whom it was paid."""
 
+    AUDIT_EXTRA_LABELS = {"allocation": _("months and amounts")}
+
     person = models.ForeignKey(Person, verbose_name=_("member"), on_delete=models.PROTECT, related_name="dues_payments")
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="dues_payments")
     receipt_no = models.CharField(_("receipt number"), max_length=30, unique=True)
     paid_on = models.DateField(_("paid on"))
-    first_period = models.IntegerField(_("first month"))
-    last_period = models.IntegerField(_("last month"))
+    first_period = MonthField(_("first month"))
+    last_period = MonthField(_("last month"))
     amount = models.DecimalField(_("amount"), validators=[MinValueValidator(Decimal("0.01"))], **MONEY)
     method = models.CharField(_("method"), max_length=20, choices=PaymentMethod.choices, default=PaymentMethod.CASH)
     paid_by = models.CharField(_("paid"), max_length=20, choices=PaidBy.choices, default=PaidBy.IN_PERSON)
@@ -337,7 +351,7 @@ class LedgerEntry(AppendOnlyModel):
 
     person = models.ForeignKey(Person, verbose_name=_("member"), on_delete=models.PROTECT, related_name="dues_entries")
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="dues_entries")
-    period = models.IntegerField(_("month"))
+    period = MonthField(_("month"))
     kind = models.CharField(_("kind"), max_length=20, choices=EntryKind.choices)
     origin = models.CharField(_("origin"), max_length=20, choices=EntryOrigin.choices)
     amount = models.DecimalField(_("amount"), **MONEY)
@@ -392,8 +406,8 @@ class MonthBalance(models.Model):
     for the latest): the row in force at month M is ``period <= M < until``."""
 
     person = models.ForeignKey(Person, verbose_name=_("member"), on_delete=models.CASCADE, related_name="dues_balances")
-    period = models.IntegerField(_("month"))
-    until = models.IntegerField(_("next month with lines"))
+    period = MonthField(_("month"))
+    until = MonthField(_("next month with lines"))
     charged = models.DecimalField(_("charged in the month"), **MONEY)
     paid = models.DecimalField(_("paid for the month"), **MONEY)
     voluntary = models.DecimalField(_("voluntary payments"), **MONEY)
@@ -420,8 +434,8 @@ class DuesRelief(models.Model):
 
     person = models.ForeignKey(Person, verbose_name=_("member"), on_delete=models.PROTECT, related_name="dues_reliefs")
     kind = models.CharField(_("kind"), max_length=20, choices=ReliefKind.choices)
-    first_period = models.IntegerField(_("first month"))
-    last_period = models.IntegerField(_("last month"))
+    first_period = MonthField(_("first month"))
+    last_period = MonthField(_("last month"))
     reason = models.CharField(_("reason"), max_length=300)
     approved_by = models.CharField(_("approved by"), max_length=120)
     approved_on = models.DateField(_("approved on"))
@@ -458,7 +472,7 @@ class Remittance(AppendOnlyModel):
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="dues_remittances")
     to_unit = models.ForeignKey(Unit, verbose_name=_("remitted to"), null=True, blank=True, on_delete=models.PROTECT,
                                 related_name="dues_remittances_received")
-    period = models.IntegerField(_("month"))
+    period = MonthField(_("month"))
     amount = models.DecimalField(_("amount remitted"), validators=[MinValueValidator(ZERO)], **MONEY)
     collected = models.DecimalField(_("collected in the month"), **MONEY)
     remitted_on = models.DateField(_("remitted on"))
@@ -498,7 +512,7 @@ class LapseCase(models.Model):
 
     person = models.ForeignKey(Person, verbose_name=_("member"), on_delete=models.PROTECT, related_name="lapse_cases")
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="lapse_cases")
-    run_start = models.IntegerField(_("unpaid since"))
+    run_start = MonthField(_("unpaid since"))
     months_unpaid = models.PositiveSmallIntegerField(_("consecutive months unpaid"))
     opened_on = models.DateField(_("opened on"))
     status = models.CharField(_("status"), max_length=20, choices=LapseStatus.choices, default=LapseStatus.OPEN)
@@ -530,8 +544,8 @@ class LapseCase(models.Model):
 
 class LapseCaseEvent(models.Model):
     case = models.ForeignKey(LapseCase, verbose_name=_("case"), on_delete=models.CASCADE, related_name="events")
-    from_status = models.CharField(_("from"), max_length=20, choices=LapseStatus.choices, blank=True)
-    to_status = models.CharField(_("to"), max_length=20, choices=LapseStatus.choices)
+    from_status = models.CharField(_("previous status"), max_length=20, choices=LapseStatus.choices, blank=True)
+    to_status = models.CharField(_("new status"), max_length=20, choices=LapseStatus.choices)
     date = models.DateField(_("date"))
     note = models.TextField(_("note"), blank=True)
     document = models.CharField(_("document"), max_length=120, blank=True)
@@ -545,4 +559,4 @@ class LapseCaseEvent(models.Model):
         ordering = ["created_at", "pk"]
 
     def __str__(self):
-        return f"{self.case}: {self.from_status} → {self.to_status}"
+        return f"{self.case}: {self.get_from_status_display() or '—'} → {self.get_to_status_display()}"

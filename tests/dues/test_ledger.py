@@ -171,3 +171,17 @@ def test_an_exemption_zeroes_the_months(paying_member):
     dues_charges_generate(today=datetime.date(2026, 7, 1))
     assert person_totals(paying_member)["charged"] == Decimal("120.00")
     assert month_grid(paying_member, M(2026, 6), M(2026, 6))[0].state == "relief"
+
+
+def test_change_records_show_months_and_allocations_readably(paying_member):
+    from django.utils import translation
+
+    from branches.models import AuditEntry
+
+    dues_charges_generate(today=TODAY)
+    p = pay(paying_member, M(2026, 4), M(2026, 5), "80.00")
+    entry = AuditEntry.objects.filter(object_id=str(p.pk), content_type__model="payment").get()
+    with translation.override("en"):
+        changes = {label: new for label, _old, new in entry.changes}
+    assert changes["First month"] == "2026-04" and changes["Last month"] == "2026-05"
+    assert changes["Months and amounts"] == "2026-04: 40.00; 2026-05: 40.00"
