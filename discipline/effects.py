@@ -3,7 +3,8 @@
 - expulsion, removal from the roll, regarded as having left, persuaded to withdraw: the membership ends (status,
   left date; the roll and the dues charges follow the status), and with it every committee position and the
   appointments of the member's user account;
-- removal from party posts: the committee positions and appointments end;
+- removal from party posts: the committee positions and appointments end, and no committee post can be taken
+  during the impact period (``post_bar``, asked by ``members.committee_services.position_add``);
 - probation within the party: voting, electing and being elected are suspended until the end of the period
   (``members.pipeline`` asks ``suspended_person_ids``), and the secretary is reminded before it ends;
 - every sanction blocks an "excellent" appraisal in the year it takes effect.
@@ -194,6 +195,20 @@ def impact_end(case: Case, policy: DisciplinePolicySet | None = None) -> datetim
         return None
     policy = policy or DisciplinePolicySet(case.unit)
     return add_months(case.effective_on, policy.value(key, case.effective_on))
+
+
+def post_bar(person: Person, date: datetime.date) -> str | None:
+    """Why ``person`` cannot take a party post on ``date``: removed from party posts, within the impact period (no
+    comparable or higher post meanwhile; every committee post of a branch counts as comparable). None otherwise."""
+    cases = (Case.objects.filter(person=person, measure=Measure.REMOVAL_FROM_POSTS, effect_applied_on__isnull=False,
+                                 effective_on__lte=date).exclude(status=C.REVOKED).select_related("unit")
+             .order_by("-effective_on"))
+    for case in cases:
+        end = impact_end(case)
+        if end and date < end:
+            return (_("%(p)s was removed from party posts by case %(n)s (in effect from %(d)s): no comparable post "
+                      "until %(e)s.") % {"p": person, "n": case.number, "d": _d(case.effective_on), "e": _d(end)})
+    return None
 
 
 def _d(day) -> str:

@@ -31,6 +31,16 @@ def eligible_people(term: CommitteeTerm):
             .select_related("unit").order_by("unit__path", "name", "pk"))
 
 
+# Callables ``(person, date) -> reason or None`` that bar a member from taking a post on a date, registered by the
+# apps above members (discipline: no comparable post during the impact period of removal from party posts).
+post_bars: list = []
+
+
+def register_post_bar(fn) -> None:
+    if fn not in post_bars:
+        post_bars.append(fn)
+
+
 @transaction.atomic
 def position_add(*, actor, term: CommitteeTerm, person: Person, position: str, title: str = "",
                  started_on: datetime.date | None = None) -> CommitteePosition:
@@ -52,6 +62,10 @@ def position_add(*, actor, term: CommitteeTerm, person: Person, position: str, t
     if person.pk in suspended_voters(person.unit_id, started_on):
         errors["person"].append(_("%(p)s is on probation within the party on %(d)s and cannot be elected to a post.")
                                 % {"p": person, "d": started_on.isoformat()})
+    for bar in post_bars:
+        reason = bar(person, started_on)
+        if reason:
+            errors["person"].append(reason)
     if position not in CommitteePositionKind.values:
         errors["position"].append(_("Choose a position."))
     if position == CommitteePositionKind.OTHER and not title:

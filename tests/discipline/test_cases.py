@@ -80,6 +80,21 @@ def test_removal_from_posts_keeps_membership(officer, accused, branch_a):
     assert not CommitteePosition.objects.filter(person=accused, ended_on__isnull=True).exists()
 
 
+
+def test_no_post_during_the_impact_period_of_removal_from_posts(officer, accused, branch_a):
+    from branches.models import CommitteeTerm
+    term = CommitteeTerm.objects.create(unit=branch_a, start_date=D(2024, 1, 1), years=5)
+    case = walk(officer, open_case(officer, accused), measure=Measure.REMOVAL_FROM_POSTS)   # in effect 2026-04-01
+    with time_machine.travel(datetime.datetime(2028, 5, 1, 9, 0), tick=False):
+        with pytest.raises(ValidationError) as exc:
+            position_add(actor=None, term=term, person=accused, position=CommitteePositionKind.ORGANIZATION,
+                         started_on=D(2028, 3, 31))
+        assert "2028-04-01" in str(exc.value) and case.number in str(exc.value)
+        pos = position_add(actor=None, term=term, person=accused, position=CommitteePositionKind.ORGANIZATION,
+                           started_on=D(2028, 4, 1))            # the 24 months are over
+    assert pos.started_on == D(2028, 4, 1)
+
+
 def test_future_effect_applied_by_job_exactly_once(officer, accused):
     case = walk(officer, open_case(officer, accused), measure=Measure.EXPULSION, effective_on=D(2026, 6, 1))
     assert case.status == C.DELIVERED and case.effect_applied_on is None
