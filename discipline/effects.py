@@ -97,13 +97,45 @@ def case_effect_apply(*, actor, case: Case, today: datetime.date | None = None) 
     return step
 
 
+def _restore_posts(*, actor, effect: CaseStep, on: datetime.date) -> tuple[list[str], list[str]]:
+    """Give back the committee positions and appointments that the revoked decision ended: a new position from the
+    revocation date where the term is still current and the seat free (the ended row stays as history), and the
+    appointments again. Returns (what was given back, what could not be, with why)."""
+    from django.core.exceptions import ValidationError
+
+    from branches.services import appointment_create
+    from members.committee_services import position_add
+
+    extra = effect.extra or {}
+    done, failed = [], []
+    for pos in (CommitteePosition.objects.filter(pk__in=extra.get("positions_ended") or [])
+                .select_related("term__unit", "person").order_by("pk")):
+        what = f"{pos.term.unit.display_name} {pos.title or pos.get_position_display()}"
+        try:
+            position_add(actor=actor, term=pos.term, person=pos.person, position=pos.position, title=pos.title,
+                         started_on=max(on, pos.term.start_date))
+            done.append(what)
+        except ValidationError as exc:
+            failed.append(f"{what}: {' '.join(exc.messages)}")
+    for appt in (Appointment.objects.filter(pk__in=extra.get("appointments_ended") or [])
+                 .select_related("unit", "user").order_by("pk")):
+        what = f"{appt.unit.display_name} {appt.get_role_display()}"
+        try:
+            appointment_create(actor=actor, user=appt.user, unit=appt.unit, role=appt.role)
+            done.append(what)
+        except ValidationError as exc:
+            failed.append(f"{what}: {' '.join(exc.messages)}")
+    return done, failed
+
+
 @transaction.atomic
 def case_effect_revoke(*, actor, case: Case, step: CaseStep) -> None:
-    """A decision revoked on appeal: restore the status it ended and lift a suspension of rights. Posts that ended
-    are not given back automatically (the committee re-elects or re-appoints)."""
+    """A decision revoked on appeal: restore the status it ended, lift a suspension of rights, and give back the
+    posts it ended where that is still possible (``_restore_posts``); the appeal step's note says which."""
     case = Case.objects.select_for_update().get(pk=case.pk)
     before = snapshot(case)
     effect = CaseStep.objects.filter(case=case, kind=K.EFFECT).order_by("-pk").first()
+    lines: list[str] = []
     if effect is not None:
         status_from = (effect.extra or {}).get("status_from")
         person = Person.objects.get(pk=case.person_id)
@@ -113,11 +145,21 @@ def case_effect_revoke(*, actor, case: Case, step: CaseStep) -> None:
                                         to_status=status_from, date=step.date,
                                         actor=actor if getattr(actor, "pk", None) else None,
                                         note=_("Case %(n)s revoked on appeal") % {"n": case.number})
+        done, failed = _restore_posts(actor=actor, effect=effect, on=step.date)
+        if done:
+            lines.append(_("Posts given back: %(l)s.") % {"l": "; ".join(done)})
+        if failed:
+            lines.append(_("Not given back (the committee re-elects or re-appoints): %(l)s.")
+                         % {"l": "; ".join(failed)})
+        if lines:
+            step.note = "\n".join([step.note, *lines]).strip()
+            step.extra = {**(step.extra or {}), "posts_restored": done, "posts_not_restored": failed}
+            step.save(update_fields=["note", "extra"])
     if case.rights_suspended_until:
         case.rights_suspended_until = None
         case.save(update_fields=["rights_suspended_until", "updated_at"])
     audit_record(actor=actor, action=AuditAction.UPDATE, obj=case, before=before, after=snapshot(case),
-                 note=str(K.APPEAL_RESULT.label))
+                 note=" ".join([str(K.APPEAL_RESULT.label), *lines]))
 
 
 def probation_reviewed(*, actor, case: Case, step: CaseStep) -> Case | None:

@@ -6,6 +6,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from branches.tables import FastBodyMixin
+
 from . import periods
 from .models import ZERO, LapseCase, Remittance
 
@@ -27,7 +29,7 @@ class MoneyColumn(tables.Column):
         return fmt(value)
 
 
-class MonthSheetTable(tables.Table):
+class MonthSheetTable(FastBodyMixin, tables.Table):
     select = tables.CheckBoxColumn(accessor="pk", attrs={"input": {"name": "people", "form": "bulk-pay"},
                                                          "th__input": {"data-select-all": "people"}})
     name = tables.Column(verbose_name=_("Name"), order_by=("name", "pk"), attrs={"td": {"class": "fw-semibold text-nowrap"}})
@@ -76,7 +78,7 @@ class MonthSheetTable(tables.Table):
                            '<i class="bi bi-cash-coin"></i> {}</a>', url, record.pk, _("Record payment"))
 
 
-class ArrearsTable(tables.Table):
+class ArrearsTable(FastBodyMixin, tables.Table):
     name = tables.Column(verbose_name=_("Name"), order_by=("name", "pk"))
     unit = tables.Column(verbose_name=_("Unit"), order_by=("unit__path", "name", "pk"))
     charged_to = MoneyColumn(verbose_name=_("Charged"))

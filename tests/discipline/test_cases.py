@@ -272,6 +272,35 @@ def test_appeal_revoked_restores_status(officer, accused):
     assert case.steps.filter(kind=K.BRANCH_DECISION, extra__measure=Measure.EXPULSION).exists()
 
 
+def test_appeal_revoked_gives_back_the_posts_where_it_can(officer, accused, branch_a):
+    from branches.models import CommitteeTerm
+    term = CommitteeTerm.objects.create(unit=branch_a, start_date=D(2024, 1, 1), years=5)
+    position_add(actor=None, term=term, person=accused, position=CommitteePositionKind.SECRETARY,
+                 started_on=D(2024, 1, 1))
+    position_add(actor=None, term=term, person=accused, position=CommitteePositionKind.PUBLICITY,
+                 started_on=D(2024, 1, 1))
+    account = UserFactory(username="li_account")
+    appointment_create(actor=None, user=account, unit=branch_a, role=Role.ORGANIZER)
+    case = walk(officer, open_case(officer, accused, account=account), measure=Measure.REMOVAL_FROM_POSTS)
+    assert not CommitteePosition.objects.filter(person=accused, ended_on__isnull=True).exists()
+    # meanwhile the branch elected another secretary
+    other = make_person(branch_a, name="赵新")
+    position_add(actor=None, term=term, person=other, position=CommitteePositionKind.SECRETARY,
+                 started_on=D(2026, 4, 15))
+    case_record_step(actor=officer, case=case, kind=K.APPEAL, date=D(2026, 4, 10), note="申诉理由")
+    step = case_record_step(actor=officer, case=case, kind=K.APPEAL_RESULT, date=D(2026, 5, 1),
+                            outcome=AppealOutcome.REVOKED, note="撤销原决定")
+    step.refresh_from_db()
+    back = CommitteePosition.objects.filter(person=accused, ended_on__isnull=True).get()
+    assert back.position == CommitteePositionKind.PUBLICITY and back.started_on == D(2026, 5, 1)
+    assert Appointment.objects.filter(user=account, unit=branch_a, role=Role.ORGANIZER, ended_at__isnull=True).exists()
+    assert len(step.extra["posts_restored"]) == 2 and len(step.extra["posts_not_restored"]) == 1
+    assert "赵新" in step.extra["posts_not_restored"][0]        # the secretary's seat is taken
+    assert step.note.startswith("撤销原决定")
+    # the ended rows stay as history
+    assert CommitteePosition.objects.filter(person=accused, ended_on=D(2026, 4, 1)).count() == 2
+
+
 def test_appeal_upheld_returns_to_effective(officer, accused):
     case = walk(officer, open_case(officer, accused), measure=Measure.WARNING)
     case_record_step(actor=officer, case=case, kind=K.APPEAL, date=D(2026, 4, 10), note="申诉理由")
