@@ -193,6 +193,7 @@ def measure(client, runs: int, measure_fn) -> tuple[list[tuple], list[tuple], di
     checks.append((f"Balance rebuild after the monthly charge job ({rebuilt} members, one month each)", median, queries))
 
     cases = [
+        ("Dues overview, every unit of the committee (month, paid, arrears per unit)", reverse("dues:home")),
         ("Arrears list, one branch", f"{reverse('dues:arrears', args=[branch.pk])}"),
         ("Arrears list, whole committee (page 1 of 50 rows)", f"{reverse('dues:arrears', args=[top.pk])}"),
         ("Collection sheet, one branch", f"{reverse('dues:month_sheet', args=[branch.pk])}?period={period}"),
