@@ -75,7 +75,8 @@ def section(rows, facts) -> list[str]:
         f"Same data with {facts['meetings']} meetings since {facts['since']} ({facts['branches']} party branches and their",
         "party groups, 5 years). User: the committee admin. Target: under 300 ms and a constant number of queries (the",
         "compliance is computed set-based: the units, the committee rules, the committee terms and ONE aggregate of held",
-        "meetings per unit, type and month; asserted in tests/meetings/test_views.py and test_policy_compliance.py).",
+        "meetings per unit, type and month, plus the talks and the committee positions that say each talk's pair;",
+        "asserted in tests/meetings/test_views.py and test_policy_compliance.py).",
         f"Measured {datetime.date.today().isoformat()} on {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"PostgreSQL (`{facts.get('db', '')}`), {facts.get('runs', '')} timed requests per page after 3 warm-up requests; "
         f"load average {os.getloadavg()[0]:.1f} during the run.",

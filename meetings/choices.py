@@ -16,6 +16,16 @@ class MeetingType(models.TextChoices):
     OTHER = "other", _("Other meeting")
 
 
+class TalkKind(models.TextChoices):
+    """The pairs of heart-to-heart talks a branch with an elected committee holds each year [Branch2018]: between
+    committee members, between committee members and members, between members. Read from the talk's two people
+    and the committee positions on its date (``meetings.compliance.talk_kind``), not entered."""
+
+    AMONG_COMMITTEE = "among_committee", _("between committee members")
+    COMMITTEE_MEMBER = "committee_member", _("committee member with a member")
+    AMONG_MEMBERS = "among_members", _("between members")
+
+
 # Organizational life: the meetings whose attendance counts for the 6-month lapse rule [Constitution Art. 9].
 ORG_LIFE_TYPES = (MeetingType.GENERAL, MeetingType.COMMITTEE, MeetingType.GROUP, MeetingType.LECTURE,
                   MeetingType.THEME_DAY, MeetingType.ORG_LIFE, MeetingType.APPRAISAL, MeetingType.STUDY,

@@ -11,6 +11,10 @@ held meetings per unit, type and month), whatever the number of units and months
 - **future** when it has not started.
 
 A branch committee meeting is required only in periods in which the branch had an elected committee.
+
+Talks: in a period in which the branch had an elected committee, the rule's number of talks is required of each
+pair (``TalkKind``: between committee members, committee member with a member, between members), read from the
+talk's host and partner and the committee positions on its date; without a committee, any talk counts.
 """
 from __future__ import annotations
 
@@ -24,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from branches.models import CommitteeTerm
 
-from .choices import MeetingStatus, MeetingType
+from .choices import MeetingStatus, MeetingType, TalkKind
 from .periods import Span, add_months, first_of_month_plus, month_start
 from .policy import NEEDS_COMMITTEE, PolicyBook, Rule
 
@@ -41,10 +45,19 @@ class PeriodResult:
     rule: Rule
     held: int
     state: str
+    kinds: dict | None = None        # talks: {TalkKind: held} when each pair is required
 
     @property
     def required(self) -> int:
-        return self.rule.min_count
+        return self.rule.min_count * (len(self.kinds) if self.kinds else 1)
+
+    @property
+    def missing_kinds(self) -> list[str]:
+        return [k for k, n in (self.kinds or {}).items() if n < self.rule.min_count]
+
+    @property
+    def kinds_label(self) -> str:
+        return _(", ").join(str(TalkKind(k).label) for k in self.missing_kinds)
 
     @property
     def missing(self) -> int:
@@ -62,13 +75,17 @@ class PeriodResult:
         if self.state == MET:
             return _("Held %(h)d of %(r)d required.") % {"h": self.held, "r": self.required}
         if self.state == OVERDUE:
-            return _("Overdue: %(n)d %(type)s not held in %(p)s (ended %(end)s).") % {
+            text = _("Overdue: %(n)d %(type)s not held in %(p)s (ended %(end)s).") % {
                 "n": self.missing, "type": self.type_label, "p": self.span.label, "end": self.span.end.isoformat()}
-        if self.state == DUE:
+        elif self.state == DUE:
             left = (self.span.end - today).days
-            return _("Hold %(n)d more %(type)s by %(end)s (%(left)d days left).") % {
+            text = _("Hold %(n)d more %(type)s by %(end)s (%(left)d days left).") % {
                 "n": self.missing, "type": self.type_label, "end": self.span.end.isoformat(), "left": left}
-        return _("Not started yet.")
+        else:
+            return _("Not started yet.")
+        if self.missing_kinds:
+            text += " " + _("Missing: %(kinds)s.") % {"kinds": self.kinds_label}
+        return text
 
 
 @dataclass
@@ -161,13 +178,63 @@ def committee_spans(units, first: datetime.date, last: datetime.date) -> dict[in
     return out
 
 
+def talk_kind(host_on: bool, partner_on: bool) -> str:
+    if host_on and partner_on:
+        return TalkKind.AMONG_COMMITTEE
+    if host_on or partner_on:
+        return TalkKind.COMMITTEE_MEMBER
+    return TalkKind.AMONG_MEMBERS
+
+
+def talk_counts(units, first: datetime.date, last: datetime.date) -> dict:
+    """{(unit_id, TalkKind, month index): n} of the talks held in first..last: each talk's pair read from its host
+    and partner and the unit's committee positions on its date. Two queries."""
+    from members.models import CommitteePosition
+
+    from .models import Meeting
+
+    ids = [u.pk for u in units]
+    seats: dict = defaultdict(list)
+    for unit_id, person_id, start, end in (CommitteePosition.objects
+                                           .filter(term__unit_id__in=ids, started_on__lte=last)
+                                           .exclude(ended_on__lt=first)
+                                           .values_list("term__unit_id", "person_id", "started_on", "ended_on")):
+        seats[(unit_id, person_id)].append((start, end))
+
+    def seated(unit_id, person_id, day) -> bool:
+        return any(s <= day and (e is None or e >= day) for s, e in seats.get((unit_id, person_id), ()))
+
+    counts: dict = defaultdict(int)
+    for unit_id, day, host, partner in (Meeting.objects.filter(unit_id__in=ids, meeting_type=MeetingType.TALK,
+                                                               status=MeetingStatus.HELD, date__gte=first,
+                                                               date__lte=last)
+                                        .values_list("unit_id", "date", "host_id", "partner_id")):
+        kind = talk_kind(seated(unit_id, host, day), seated(unit_id, partner, day))
+        counts[(unit_id, kind, month_index(day))] += 1
+    return counts
+
+
+def talk_kind_of(meeting) -> str | None:
+    """The pair a held or planned talk counts for (``TalkKind``), from its unit's committee positions on its date;
+    None for other meetings. One query."""
+    from members.models import CommitteePosition
+
+    if meeting.meeting_type != MeetingType.TALK or not meeting.host_id or not meeting.partner_id:
+        return None
+    seated = set(CommitteePosition.objects.filter(term__unit_id=meeting.unit_id, started_on__lte=meeting.date,
+                                                  person_id__in=[meeting.host_id, meeting.partner_id])
+                 .exclude(ended_on__lt=meeting.date).values_list("person_id", flat=True))
+    return talk_kind(meeting.host_id in seated, meeting.partner_id in seated)
+
+
 def _had_committee(terms: list[tuple], span: Span) -> bool:
     return any(start <= span.end and (ended is None or ended >= span.start) for start, ended in terms)
 
 
 def compliance(units, first: datetime.date, last: datetime.date, today: datetime.date, *,
                subtree_path: str | None = None, types: list[str] | None = None) -> dict[int, UnitCompliance]:
-    """Compliance of every unit in ``units`` for the rule periods overlapping first..last (dates), 4 queries."""
+    """Compliance of every unit in ``units`` for the rule periods overlapping first..last (dates), 4 queries (6 when
+    a branch with a committee has a talk rule: the talks and the committee positions)."""
     units = list(units)
     first, last = month_start(first), add_months(month_start(last), 1) - datetime.timedelta(days=1)
     book = PolicyBook(units)
@@ -175,6 +242,7 @@ def compliance(units, first: datetime.date, last: datetime.date, today: datetime
     window_last = datetime.date(last.year, 12, 31)
     counts = held_counts(units, window_first, window_last, subtree_path=subtree_path) if units else {}
     terms = committee_spans(units, window_first, window_last) if units else {}
+    talks = None                      # read when a talk rule is met with (two queries)
     result: dict[int, UnitCompliance] = {}
     for unit in units:
         uc = UnitCompliance(unit)
@@ -186,9 +254,17 @@ def compliance(units, first: datetime.date, last: datetime.date, today: datetime
                     continue
                 base = month_index(span.start)
                 held = 0
-                for i in range(span.months):
-                    held += counts.get((unit.pk, mtype, base + i), 0)
-                if held >= rule.min_count:
+                kinds = None
+                if mtype == MeetingType.TALK and _had_committee(terms.get(unit.pk, []), span):
+                    if talks is None:
+                        talks = talk_counts(units, window_first, window_last)
+                    kinds = {k: sum(talks.get((unit.pk, k, base + i), 0) for i in range(span.months))
+                             for k in TalkKind.values}
+                    held = sum(min(n, rule.min_count) for n in kinds.values())
+                else:
+                    for i in range(span.months):
+                        held += counts.get((unit.pk, mtype, base + i), 0)
+                if held >= rule.min_count * (len(kinds) if kinds else 1):
                     state = MET
                 elif span.end < today:
                     state = OVERDUE
@@ -196,7 +272,7 @@ def compliance(units, first: datetime.date, last: datetime.date, today: datetime
                     state = FUTURE
                 else:
                     state = DUE
-                uc.periods.append(PeriodResult(unit.pk, mtype, span, rule, held, state))
+                uc.periods.append(PeriodResult(unit.pk, mtype, span, rule, held, state, kinds))
         uc.periods.sort(key=lambda p: (p.span.end, p.meeting_type))
         result[unit.pk] = uc
     return result

@@ -80,6 +80,23 @@ def _plan_unit(rng, unit, first, last, today, has_committee: bool, quality: floa
     return out
 
 
+def _talk_pairs(people: list, committee_ids) -> list[tuple]:
+    """(host, partner) of a round of talks: between committee members, a committee member with a member, between
+    members, as far as the branch has the people (without a committee: one talk)."""
+    on = [p for p in people if p.pk in committee_ids]
+    off = [p for p in people if p.pk not in committee_ids]
+    if not on:
+        return [(people[0], people[1])] if len(people) > 1 else []
+    pairs = []
+    if len(on) > 1:
+        pairs.append((on[0], on[1]))
+    if off:
+        pairs.append((on[0], off[0]))
+    if len(off) > 1:
+        pairs.append((off[-1], off[-2]))
+    return pairs
+
+
 def apply_meetings(size: str, *, today: datetime.date, out=print) -> int:
     from django.contrib.contenttypes.models import ContentType
     from django.db import transaction
@@ -168,7 +185,12 @@ def apply_meetings(size: str, *, today: datetime.date, out=print) -> int:
             staff = people or []
             host = staff[0] if staff else None
             partner = staff[1] if len(staff) > 1 else None
-            if mtype == T.TALK and (host is None or partner is None):
+            if mtype == T.TALK:       # a round of talks: one of each pair the branch has (TalkKind)
+                for one, two in _talk_pairs(staff, committee_of.get(branch_pk, [])):
+                    batch.append((Meeting(unit=unit, meeting_type=T.TALK, status=S.HELD, date=day,
+                                          start_time=datetime.time(urng.choice([9, 14, 15]), urng.choice([0, 30])),
+                                          place=urng.choice(PLACES), host=one, partner=two, topic=urng.choice(topics),
+                                          minutes=f"{one.name}与{two.name}谈心谈话，交流思想、工作和生活情况。"), []))
                 continue
             m = Meeting(unit=unit, meeting_type=mtype, status=S.HELD, date=day,
                         start_time=datetime.time(urng.choice([9, 14, 15]), urng.choice([0, 30])),

@@ -220,6 +220,14 @@ class MeetingEditView(View):
 # The meeting page
 # ---------------------------------------------------------------------------------------------------------------
 
+def _talk_kind_label(meeting) -> str:
+    from .choices import TalkKind
+    from .compliance import talk_kind_of
+
+    kind = talk_kind_of(meeting)
+    return str(TalkKind(kind).label) if kind else ""
+
+
 class MeetingDetailView(ActionRequiredMixin, TemplateView):
     template_name = "meetings/meeting_detail.html"
 
@@ -243,6 +251,7 @@ class MeetingDetailView(ActionRequiredMixin, TemplateView):
             can_see_discipline=has_perm(user, DISCIPLINE_VIEW, m.unit),
             history=history_for(m),
             is_past=m.date <= timezone.localdate(),
+            talk_kind=_talk_kind_label(m),
         )
         return ctx
 

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from branches.choices import UnitKind
-from meetings.choices import MeetingStatus, MeetingType as T, Period
+from meetings.choices import MeetingStatus, MeetingType as T, Period, TalkKind
 from meetings.compliance import DUE, FUTURE, MET, OVERDUE, compliance, matrix
 from meetings.models import MeetingPolicy
 from meetings.policy import PolicyBook
@@ -65,6 +65,49 @@ def test_zero_count_override_means_not_required(committee, branch_a):
                                  min_count=0, effective_from=D(2020, 1, 1))
     result = compliance([branch_a], D(2026, 1, 1), D(2026, 12, 31), D(2026, 6, 1), types=[T.TALK])
     assert result[branch_a.pk].periods == []
+
+
+def test_with_a_committee_each_pair_of_talks_is_required(branch_a, members_a, term_a):
+    secretary, organizer, _publicity, m3, m4 = members_a        # the first three sit on the committee
+    make_meeting(branch_a, meeting_type=T.TALK, date=D(2026, 2, 3), host=secretary, partner=organizer)
+    make_meeting(branch_a, meeting_type=T.TALK, date=D(2026, 3, 3), host=secretary, partner=m3)
+    make_meeting(branch_a, meeting_type=T.TALK, date=D(2026, 3, 9), host=organizer, partner=m4)
+    with time_machine.travel(datetime.datetime(2026, 6, 2, 9), tick=False):
+        r = _state(compliance([branch_a], D(2026, 1, 1), D(2026, 12, 31), D(2026, 6, 2), types=[T.TALK]),
+                   branch_a, T.TALK, "2026")
+        assert (r.state, r.held, r.required, r.missing_kinds) == (DUE, 2, 3, [TalkKind.AMONG_MEMBERS])
+        assert "between members" in r.advice(D(2026, 6, 2))
+    make_meeting(branch_a, meeting_type=T.TALK, date=D(2026, 4, 1), host=m3, partner=m4)
+    r = _state(compliance([branch_a], D(2026, 1, 1), D(2026, 12, 31), D(2026, 6, 2), types=[T.TALK]),
+               branch_a, T.TALK, "2026")
+    assert (r.state, r.held, r.required, r.missing_kinds) == (MET, 3, 3, [])
+    assert r.kinds == {TalkKind.AMONG_COMMITTEE: 1, TalkKind.COMMITTEE_MEMBER: 2, TalkKind.AMONG_MEMBERS: 1}
+    # a year ended without a talk between committee members is overdue, however many other talks were held
+    make_meeting(branch_a, meeting_type=T.TALK, date=D(2025, 5, 1), host=m3, partner=m4)
+    make_meeting(branch_a, meeting_type=T.TALK, date=D(2025, 6, 1), host=secretary, partner=m4)
+    r = _state(compliance([branch_a], D(2025, 1, 1), D(2025, 12, 31), D(2026, 6, 2), types=[T.TALK]),
+               branch_a, T.TALK, "2025")
+    assert (r.state, r.missing_kinds) == (OVERDUE, [TalkKind.AMONG_COMMITTEE])
+
+
+def test_the_pair_follows_the_positions_on_the_day_of_the_talk(branch_a, members_a, term_a):
+    from members.committee_services import position_end
+    from members.models import CommitteePosition
+
+    secretary, organizer = members_a[:2]
+    position_end(actor=None, position=CommitteePosition.objects.get(person=organizer), ended_on=D(2026, 2, 28))
+    make_meeting(branch_a, meeting_type=T.TALK, date=D(2026, 2, 20), host=secretary, partner=organizer)
+    make_meeting(branch_a, meeting_type=T.TALK, date=D(2026, 3, 20), host=secretary, partner=organizer)
+    r = _state(compliance([branch_a], D(2026, 1, 1), D(2026, 12, 31), D(2026, 6, 2), types=[T.TALK]),
+               branch_a, T.TALK, "2026")
+    assert r.kinds[TalkKind.AMONG_COMMITTEE] == 1 and r.kinds[TalkKind.COMMITTEE_MEMBER] == 1
+
+
+def test_without_a_committee_any_talk_counts(branch_a, members_a):
+    make_meeting(branch_a, meeting_type=T.TALK, date=D(2026, 3, 3), host=members_a[3], partner=members_a[4])
+    r = _state(compliance([branch_a], D(2026, 1, 1), D(2026, 12, 31), D(2026, 6, 2), types=[T.TALK]),
+               branch_a, T.TALK, "2026")
+    assert (r.state, r.held, r.required, r.kinds) == (MET, 1, 1, None)
 
 
 def test_month_boundaries(branch_a, members_a):
@@ -131,7 +174,7 @@ def test_matrix_constant_queries(committee, members_a, term_a):
         b = make_unit(committee, kind=UnitKind.BRANCH, name=f"新支部{i}", code=f"C001-N{i}")
         for month in (1, 2, 3):
             make_meeting(b, meeting_type=T.THEME_DAY, date=D(2026, month, 5))
-    assert run() == few <= 4
+    assert run() == few <= 5          # rules, terms, held meetings, talks' committee positions, talks
 
 
 def test_matrix_buckets_by_quarter(committee, branch_a, members_a):

@@ -276,3 +276,14 @@ def test_dashboard_and_person_panel(as_user, secretary, branch_a, members_a, mee
     meeting_attendance_set(actor=None, meeting=meeting, entries={members_a[0].pk: (A.PRESENT, "")})
     page = c.get(reverse("members:person_detail", args=[members_a[0].pk])).content.decode()
     assert 'data-testid="panel-meetings"' in page and "100%" in page
+
+
+def test_a_talk_says_which_pair_it_counts_for(as_user, secretary, branch_a, members_a, term_a):
+    from meetings.choices import MeetingType
+
+    from .conftest import make_meeting
+
+    talk = make_meeting(branch_a, meeting_type=MeetingType.TALK, date=datetime.date(2026, 3, 3), host=members_a[0],
+                        partner=members_a[4], topic="谈心谈话")
+    page = as_user(secretary).get(reverse("meetings:meeting_detail", args=[talk.pk])).content.decode()
+    assert 'data-testid="talk-kind">committee member with a member<' in page
