@@ -1,22 +1,9 @@
-import datetime
-
-from django.core.management.base import BaseCommand, CommandError
-
+from branches.management.jobs import JobCommand
 from discipline.effects import discipline_effects_apply
 
 
-class Command(BaseCommand):
+class Command(JobCommand):
     help = "Apply the discipline decisions whose effect date has come (each once). Safe to run twice."
 
-    def add_arguments(self, parser):
-        parser.add_argument("--date", help="Run as of this day (YYYY-MM-DD) instead of today.")
-
-    def handle(self, *args, **options):
-        today = None
-        if options.get("date"):
-            try:
-                today = datetime.date.fromisoformat(options["date"])
-            except ValueError as exc:
-                raise CommandError(f"--date must be YYYY-MM-DD, not {options['date']!r}") from exc
-        n = discipline_effects_apply(today)
-        self.stdout.write(f"{n} decision(s) applied.")
+    def run(self, today, **options):
+        return f"{discipline_effects_apply(today)} decision(s) applied."
