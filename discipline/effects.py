@@ -29,12 +29,13 @@ from branches.services import appointment_end
 from members.choices import MEMBER_STATUSES, MemberStatus
 from members.committee_services import position_end
 from members.models import CommitteePosition, Person, StatusChange
+from members.policy import add_months
 from members.services import person_update
 
 from .choices import ENDS_MEMBERSHIP, ENDS_POSTS, SANCTION_MEASURES, CaseStatus as C, Measure, ProbationOutcome
 from .choices import CaseKind, StepKind as K
 from .models import Case, CaseStep
-from .policy import DisciplinePolicySet, add_months
+from .policy import DisciplinePolicySet
 
 logger = logging.getLogger(__name__)
 REMINDER_KIND = "discipline"

@@ -14,7 +14,7 @@ from branches.permissions import DISCIPLINE_CHANGE, DISCIPLINE_VIEW
 from branches.scope import scope_q
 from branches.selectors import unit_choices
 from members.choices import MEMBER_STATUSES
-from members.forms import DateInput, add_service_errors  # noqa: F401 - re-exported for the views
+from members.forms import DateInput
 from members.models import Person
 
 from .choices import (AppealOutcome, CaseKind, CaseStatus, Grade, LetterEventKind, LetterKind, LetterStatus,

@@ -21,10 +21,11 @@ from branches.choices import AuditAction
 from branches.permissions import DISCIPLINE_CHANGE
 from branches.scope import has_perm
 from members.models import Person
+from members.policy import add_months
 
 from .choices import LetterEventKind as E, LetterKind, LetterStatus as S
 from .models import IntegrityLetter, LetterEvent
-from .policy import DisciplinePolicySet, add_months
+from .policy import DisciplinePolicySet
 
 MIN_OFFICIALS = 2
 LETTER_TRANSITIONS = {

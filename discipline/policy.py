@@ -9,8 +9,7 @@ import datetime
 
 from django.utils.translation import gettext_lazy
 
-from branches.policy import Resolved, RuleBook  # noqa: F401 - Resolved re-exported
-from members.policy import add_months  # noqa: F401 - re-exported
+from branches.policy import RuleBook
 
 # Central defaults [Constitution Art. 40; discipline regulations; seed 004]. Change them here only.
 DEFAULTS: dict[str, int] = {

@@ -15,6 +15,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from branches.audit import history_for
+from branches.forms import add_service_errors
 from branches.pdf import render_pdf
 from branches.permissions import DISCIPLINE_CHANGE, DISCIPLINE_VIEW
 from branches.scope import get_scoped_or_404, has_perm
@@ -30,7 +31,7 @@ from .choices import (OPEN_STATUSES, AppraisalStatus, Grade, LetterEventKind, Le
                       StepKind as K)
 from .effects import case_effect_apply, impact_end
 from .forms import (AppraisalEntryForm, AppraisalForm, CaseFilter, CaseOpenForm, LetterEventForm, LetterFilter,
-                    LetterForm, StepForm, add_service_errors, add_step_errors)
+                    LetterForm, StepForm, add_step_errors)
 from .letters import LETTER_TRANSITIONS, letter_deadline_text, letter_issue, letter_record
 from .models import Appraisal, AppraisalEntry, Case, IntegrityLetter
 from .tables import AppraisalTable, CaseTable, LetterTable, case_badge
@@ -303,7 +304,9 @@ class OpenFromAbsenceView(LoginRequiredMixin, View):
         if not any(p.pk == person.pk for p, _c in rows):
             messages.error(request, _("%(p)s is not on the meetings' absence list (any more).") % {"p": person})
             return redirect("discipline:lapse_sources")
-        from .policy import add_months, policy_value
+        from members.policy import add_months
+
+        from .policy import policy_value
 
         since = add_months(today, -policy_value(person.unit, "lapse_months", today))
         try:

@@ -27,18 +27,13 @@ from django.db import transaction
 from django.db.models import Q, Sum
 
 from .choices import EntryKind
+from .rates import money_sum
 
 OPEN = 2**31 - 1          # ``until`` of a member's latest row
 CHUNK = 1000              # members per statement (SQLite's variable limit, memory)
 ZERO = Decimal("0.00")
-CENT = Decimal("0.01")
 
 _deferred: contextvars.ContextVar[dict | None] = contextvars.ContextVar("dues_balances_deferred", default=None)
-
-
-def _money(value) -> Decimal:
-    # SQLite sums decimals in floating point: back to fen (PostgreSQL sums exactly anyway).
-    return (Decimal(str(value)) if value is not None else ZERO).quantize(CENT)
 
 
 def in_force(upto: int, prefix: str = "") -> Q:
@@ -141,7 +136,7 @@ def rebuild(balance_model, entry_model, person_ids: list[int], start: int | None
             if prev.until != wanted:
                 relink[wanted].append(prev.pk)
         for k, r in enumerate(rows):
-            c, p, v = _money(r["c"]), _money(r["p"]), _money(r["v"])
+            c, p, v = money_sum(r["c"]), money_sum(r["p"]), money_sum(r["v"])
             charged_to, paid_to = charged_to + c, paid_to + p
             new.append(balance_model(person_id=pid, period=r["period"],
                                      until=rows[k + 1]["period"] if k + 1 < len(rows) else OPEN,
@@ -182,7 +177,7 @@ def mismatches(person_ids=None, limit: int = 20) -> list[str]:
     for r in (lines.values("person_id", "period")
               .annotate(c=Sum("amount", filter=Q(kind=EntryKind.CHARGE)), p=Sum("amount", filter=Q(kind=EntryKind.PAYMENT)),
                         v=Sum("amount", filter=Q(kind=EntryKind.VOLUNTARY))).order_by("person_id", "period")):
-        c, p, v = _money(r["c"]), _money(r["p"]), _money(r["v"])
+        c, p, v = money_sum(r["c"]), money_sum(r["p"]), money_sum(r["v"])
         ct, pt = running.get(r["person_id"], (ZERO, ZERO))
         running[r["person_id"]] = (ct + c, pt + p)
         expected[(r["person_id"], r["period"])] = (c, p, v, ct + c, pt + p)

@@ -102,7 +102,7 @@ def _apply_small(people, today, out, actor) -> None:
                 day = min(periods.first_day(end + 1) - datetime.timedelta(days=rng.randint(1, 8)), today)
                 proxy = rng.random() < 0.04
                 try:
-                    pay = dues_payment_record(
+                    dues_payment_record(
                         actor=actor, person=p, paid_on=day, first_period=m, last_period=end,
                         amount=sum((b.monthly_amount for b in p.dues_bases.filter(year=year)), ZERO) * (end - m + 1),
                         method=rng.choice(["cash", "cash", "wechat", "transfer"]),

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from members.forms import DATE_INPUT_FORMATS, DateInput, add_service_errors  # noqa: F401 - re-exported
+from members.forms import DATE_INPUT_FORMATS, DateInput
 
 from . import periods
 from .choices import LapseStatus, PaidBy, PaymentMethod, RateCategory, ReliefKind

@@ -49,6 +49,12 @@ def money(value) -> Decimal:
     return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def money_sum(value) -> Decimal:
+    """A database sum as money: None (no rows) is 0.00, and SQLite's floating-point sums of decimals come back to
+    fen (PostgreSQL sums exactly anyway)."""
+    return money(value if value is not None else 0)
+
+
 @dataclass(frozen=True)
 class Computed:
     amount: Decimal

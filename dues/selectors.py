@@ -24,15 +24,10 @@ from members.models import Person
 from . import balances, periods
 from .choices import EntryKind, MonthState
 from .models import ZERO, DuesBase, DuesRelief, LapseCase, LedgerEntry, MonthBalance, Payment, Remittance
+from .rates import money_sum
 
 MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
 DUES_UNIT_KINDS = [UnitKind.COMMITTEE, UnitKind.GENERAL_BRANCH, UnitKind.BRANCH]
-
-
-def _fen(value) -> Decimal:
-    from .rates import money
-
-    return money(value if value is not None else ZERO)
 
 
 def dues_units(user, action: str = DUES_VIEW):
@@ -82,7 +77,7 @@ class Totals:
     def __post_init__(self):
         # SQLite sums decimals in floating point: bring every total back to fen (PostgreSQL is exact anyway).
         for name in ("charged", "paid", "charged_to", "paid_to", "received", "voluntary"):
-            setattr(self, name, _fen(getattr(self, name)))
+            setattr(self, name, money_sum(getattr(self, name)))
 
     @property
     def outstanding(self) -> Decimal:
@@ -170,7 +165,7 @@ def month_grid(person: Person, first: int, last: int) -> list[MonthCell]:
         relief.update(range(a, b + 1))
     cells = []
     for m in range(first, last + 1):
-        c, p = _fen(charged.get(m, ZERO)), _fen(paid.get(m, ZERO))
+        c, p = money_sum(charged.get(m, ZERO)), money_sum(paid.get(m, ZERO))
         cells.append(MonthCell(m, c, p, month_state(c, p, m in has_charge, m in relief), m in relief))
     return cells
 
@@ -184,7 +179,7 @@ def person_totals(person: Person, upto: int | None = None) -> dict:
         paid=Coalesce(Sum("amount", filter=Q(kind=EntryKind.PAYMENT)), Value(ZERO), output_field=MONEY_FIELD),
         voluntary=Coalesce(Sum("amount", filter=Q(kind=EntryKind.VOLUNTARY)), Value(ZERO), output_field=MONEY_FIELD),
     )
-    agg = {k: _fen(v) for k, v in agg.items()}
+    agg = {k: money_sum(v) for k, v in agg.items()}
     agg["arrears"] = agg["charged"] - agg["paid"]
     return agg
 
@@ -266,7 +261,7 @@ def unit_rollup(user, period: int, action: str = DUES_VIEW) -> list[dict]:
                 t["charged"] += r["charged"]
                 t["paid"] += r["paid"]
                 t["arrears"] += r["arrears"]
-        t = {**t, **{k: _fen(t[k]) for k in ("charged", "paid", "arrears")}}
+        t = {**t, **{k: money_sum(t[k]) for k in ("charged", "paid", "arrears")}}
         t["rate"] = round(t["paid"] * 100 / t["charged"]) if t["charged"] else None
         out.append(t)
     return out

@@ -31,7 +31,7 @@ from .choices import LAPSE_TRANSITIONS, EntryKind, EntryOrigin, LapseStatus, Pai
 from .models import (ZERO, DuesBase, DuesPolicy, DuesRelief, LapseCase, LapseCaseEvent, LedgerEntry, Payment,
                      PaymentReversal, RateBracket, RateTable, Remittance)
 from .policy import DuesPolicySet
-from .rates import RateError, compute, money, table_for
+from .rates import RateError, compute, money, money_sum, table_for
 
 MAX_MONTHS_PER_PAYMENT = 24
 
@@ -407,7 +407,7 @@ def collected_in_month(unit: Unit, period: int) -> Decimal:
     total = (LedgerEntry.objects.filter(unit__path__startswith=unit.path, kind__in=[EntryKind.PAYMENT, EntryKind.VOLUNTARY],
                                         payment__paid_on__gte=first, payment__paid_on__lt=nxt)
              .aggregate(s=Sum("amount"))["s"])
-    return money(total) if total is not None else ZERO     # SQLite sums decimals in floating point
+    return money_sum(total)
 
 
 @transaction.atomic

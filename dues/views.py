@@ -26,6 +26,7 @@ from django_tables2 import RequestConfig
 
 from branches.choices import UnitKind
 from branches.context_processors import get_current_unit
+from branches.forms import add_service_errors
 from branches.models import Unit
 from branches.pdf import render_pdf
 from branches.permissions import DUES_CHANGE, DUES_VIEW
@@ -40,7 +41,7 @@ from . import importers, periods, printing, selectors
 from .choices import LAPSE_TRANSITIONS, PaidBy, RateCategory
 from .forms import (BaseForm, BracketFormSet, BulkPayForm, ImportUploadForm, LapseAdvanceForm, PaymentForm,
                     PeriodSelectForm, PolicyForm, RateTableForm, ReasonForm, ReliefForm, RemittanceForm,
-                    YearSelectForm, add_service_errors)
+                    YearSelectForm)
 from .lapse import unpaid_runs
 from .models import DuesBase, DuesPolicy, LapseCase, LedgerEntry, Payment, RateTable, Remittance
 from .policy import DuesPolicySet

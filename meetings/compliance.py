@@ -27,9 +27,10 @@ from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils.translation import gettext as _
 
 from branches.models import CommitteeTerm
+from members.policy import add_months
 
 from .choices import MeetingStatus, MeetingType, TalkKind
-from .periods import Span, add_months, first_of_month_plus, month_start
+from .periods import Span, first_of_month_plus, month_start
 from .policy import NEEDS_COMMITTEE, PolicyBook, Rule
 
 MET, DUE, OVERDUE, FUTURE, NONE = "met", "due", "overdue", "future", "none"

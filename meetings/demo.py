@@ -149,7 +149,6 @@ def apply_meetings(size: str, *, today: datetime.date, out=print) -> int:
             if pool:
                 absentees.add(pool[-1].pk)
     ct = ContentType.objects.get_for_model(Meeting)
-    rng = random.Random(f"meetings-{size}")
     created = 0
     batch: list[tuple[Meeting, list]] = []
 

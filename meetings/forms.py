@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from branches.fields import UnitChoiceField, scope_base_depth
 from branches.permissions import MEETING_CHANGE
 from branches.selectors import unit_choices
-from members.forms import DATE_INPUT_FORMATS, DateInput, add_service_errors  # noqa: F401 (re-exported)
+from members.forms import DATE_INPUT_FORMATS, DateInput
 from members.models import DevelopmentStep
 
 from .choices import AttachmentKind, MeetingStatus, MeetingType

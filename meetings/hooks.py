@@ -10,9 +10,9 @@ from branches import registry
 from branches.choices import UnitKind
 from branches.permissions import VIEW
 from branches.scope import has_perm, scope_paths
+from members.policy import add_months
 
 from .compliance import DUE, OVERDUE, compliance
-from .periods import add_months
 from .selectors import attendance_rate, attendance_rows, recent_meetings_of
 
 DASHBOARD_KINDS = (UnitKind.COMMITTEE, UnitKind.GENERAL_BRANCH, UnitKind.BRANCH, UnitKind.PARTY_GROUP)

@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from dateutil.relativedelta import relativedelta
 
 
 def first_of_month_plus(day: datetime.date, months: int) -> datetime.date:
@@ -56,7 +55,3 @@ def containing(day: datetime.date, months: int) -> Span:
 
 def month_start(day: datetime.date) -> datetime.date:
     return day.replace(day=1)
-
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    return day + relativedelta(months=months)

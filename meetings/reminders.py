@@ -24,9 +24,9 @@ from django.utils.translation import gettext as _
 from branches.choices import Role
 from branches.models import Appointment, Reminder, Unit
 from branches.notifications import notification_send
+from members.policy import add_months
 
 from .compliance import DUE, OVERDUE, compliance
-from .periods import add_months
 from .policy import REMINDER_LEAD_DAYS, ancestor_paths
 
 logger = logging.getLogger(__name__)

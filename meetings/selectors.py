@@ -10,10 +10,10 @@ from branches.models import Unit
 from branches.permissions import VIEW
 from members.choices import MEMBER_STATUSES
 from members.models import CommitteePosition, Person
+from members.policy import add_months
 
 from .choices import ORG_LIFE_TYPES, AttendanceStatus as A, MeetingStatus, MeetingType
 from .models import Attendance, Meeting
-from .periods import add_months
 
 LAPSE_MONTHS = 6   # absent from all organizational life for 6 consecutive months [Constitution Art. 9]
 # Units that record meetings (a committee records its democratic life meeting, a general branch its own).

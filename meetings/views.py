@@ -18,13 +18,13 @@ from django_tables2 import RequestConfig
 
 from branches.audit import history_for
 from branches.context_processors import CURRENT_UNIT_SESSION_KEY, get_current_unit
+from branches.forms import add_service_errors
 from branches.models import Unit
 from branches.pdf import content_disposition
 from branches.permissions import DISCIPLINE_VIEW, MEETING_CHANGE, VIEW
 from branches.scope import get_scoped_or_404, has_perm
 from branches.tables import paginate_leniently
 from branches.views.mixins import ActionRequiredMixin
-from members.forms import add_service_errors
 from members.selectors import unit_breadcrumbs
 
 from . import services

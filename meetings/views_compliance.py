@@ -32,12 +32,12 @@ from branches.selectors import unit_choices, user_root_units
 from branches.views.mixins import ActionRequiredMixin
 from members.forms import DATE_INPUT_FORMATS, DateInput
 from members.selectors import unit_breadcrumbs
+from members.policy import add_months
 
 from .choices import MeetingType, Period
 from .compliance import DUE, MET, OVERDUE, STATE_CSS, compliance, matrix
 from .exporters import TYPE_ZH, export_attendance, export_matrix, xlsx_response
 from .models import MeetingPolicy
-from .periods import add_months
 from .policy import RULE_UNIT_KINDS, meeting_policy_add, rules_on
 from .selectors import attendance_rate, attendance_rows, lapse_risks
 

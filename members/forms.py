@@ -68,15 +68,6 @@ def add_citizen_id_errors(form: forms.Form, *, user, exclude_pk: int | None = No
             form.add_error(field if field in form.fields else "citizen_id", error)
 
 
-def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
-    """Show a ValidationError raised by a service on the form: on its field when the form has one."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
 class DateInput(forms.DateInput):
     input_type = "date"
 

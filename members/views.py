@@ -20,6 +20,7 @@ from django_tables2 import RequestConfig
 from branches import registry
 from branches.choices import UnitKind
 from branches.context_processors import CURRENT_UNIT_SESSION_KEY, get_current_unit
+from branches.forms import add_service_errors
 from branches.models import Unit
 from branches.permissions import MEMBER_CHANGE, MEMBER_IMPORT
 from branches.scope import has_perm
@@ -30,7 +31,7 @@ from . import importers
 from .choices import MEMBER_STATUSES
 from .exporters import XLSX_CONTENT_TYPE, export_people, import_template
 from .filters import PersonFilter
-from .forms import ImportConfirmForm, ImportUploadForm, PersonForm, add_service_errors
+from .forms import ImportConfirmForm, ImportUploadForm, PersonForm
 from .models import Person
 from .selectors import (
     citizen_id_for,

@@ -30,6 +30,7 @@ from django.views.generic import FormView, TemplateView
 
 from branches.audit import history_for
 from branches.context_processors import get_current_unit
+from branches.forms import add_service_errors
 from branches.models import Unit
 from branches.pdf import render_pdf
 from branches.permissions import PIPELINE_CHANGE, VIEW
@@ -41,7 +42,6 @@ from branches.views.mixins import ActionRequiredMixin
 from .choices import MemberStatus
 from .devstats import (OVERDUE_KINDS, STAGES, default_stats_unit, development_stats, plan_create, plan_list,
                        plan_update)
-from .forms import add_service_errors
 from .forms_devstats import DevStatsForm, PlanCreateForm, PlanEditForm, PlanFilterForm
 from .models import DevelopmentPlan, DevelopmentStepKind as K
 from .selectors import unit_breadcrumbs

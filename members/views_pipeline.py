@@ -9,11 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
+from branches.forms import add_service_errors
 from branches.permissions import PIPELINE_CHANGE, REVIEW, VIEW
 from branches.scope import get_scoped_or_404, has_perm, require_perm
 from branches.views.mixins import ScopedViewMixin
 
-from .forms import add_service_errors
 from .forms_pipeline import StepForm
 from .models import StatusChange
 from .pipeline import allowed_kinds, pipeline_record_step, pipeline_restart, pipeline_state, pipeline_timeline

@@ -15,12 +15,12 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
+from branches.forms import add_service_errors
 from branches.permissions import PIPELINE_CHANGE, REVIEW, VIEW
 from branches.scope import get_scoped_or_404, require_perm
 from branches.tables import MEDIUM_UP, WIDE_ONLY, paginate_leniently
 from branches.views.mixins import ActionRequiredMixin
 
-from .forms import add_service_errors
 from .forms_review import ReviewDecideForm, ReviewFilter, ReviewReturnForm, ReviewSubmitForm
 from .models import ReviewKind, ReviewRequest, ReviewStatus
 from .pipeline import pipeline_state

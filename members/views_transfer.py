@@ -24,6 +24,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from branches.audit import history_for, mask_entry
+from branches.forms import add_service_errors
 from branches.pdf import render_pdf
 from branches.permissions import MEMBER_CHANGE, MEMBER_VIEW_SENSITIVE, VIEW
 from branches.scope import get_scoped_or_404, has_perm, require_perm, scope_paths, scope_q
@@ -31,7 +32,6 @@ from branches.tables import paginate_leniently
 from branches.views.mixins import ActionRequiredMixin
 
 from .choices import MEMBER_STATUSES
-from .forms import add_service_errors
 from .forms_transfer import (TRANSFER_TABS, IncomingExistingForm, IncomingLetterForm, IncomingPersonForm,
                              TransferFilterForm, TransferIssueForm, TransferReasonForm, TransferReceiptForm)
 from .models import Transfer, TransferKind, TransferStatus

@@ -18,26 +18,9 @@ from members.committee_services import position_add
 from members.models import CommitteePosition, StatusChange
 from tests.factories import UserFactory, make_person
 
-from .helpers import D, officer_of, open_case, voters, walk
+from .helpers import D, open_case, walk
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _clock():
-    with time_machine.travel(datetime.datetime(2026, 5, 20, 10, 0), tick=False):
-        yield
-
-
-@pytest.fixture
-def officer(branch_a):
-    return officer_of(branch_a)
-
-
-@pytest.fixture
-def accused(branch_a):
-    voters(branch_a)
-    return make_person(branch_a, name="王违纪")
 
 
 def test_warning_path_to_effect(officer, accused):

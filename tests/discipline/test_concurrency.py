@@ -1,10 +1,7 @@
 """Two workers at the same moment: the effects job run twice concurrently applies a decision once; two officers
 recording the same approval: one wins, the other is refused (the case row is locked, the status re-read).
 On PostgreSQL the calls run in two threads with their own connections (see tests/members/test_review_concurrency)."""
-import datetime
-
 import pytest
-import time_machine
 
 from discipline.cases import CaseError, case_record_step
 from discipline.choices import CaseStatus as C, Measure, StepKind as K
@@ -18,12 +15,6 @@ from tests.members.test_review_concurrency import _race
 from .helpers import D, officer_of, open_case, voters, walk
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def _clock():
-    with time_machine.travel(datetime.datetime(2026, 5, 20, 10, 0), tick=False):
-        yield
 
 
 @pytest.fixture

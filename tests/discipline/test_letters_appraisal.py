@@ -1,9 +1,6 @@
 """Integrity-risk letters (deadlines from policy, talks with 2+ officials, repeat talks, closure, reminders once),
 democratic appraisal (sanction blocks excellent, unqualified opens a case, report once) and the policy rows."""
-import datetime
-
 import pytest
-import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
@@ -15,20 +12,9 @@ from discipline.letters import letter_issue, letter_record
 from discipline.models import DisciplinePolicy
 from tests.factories import make_person
 
-from .helpers import D, officer_of, open_case, voters, walk
+from .helpers import D, open_case, voters, walk
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _clock():
-    with time_machine.travel(datetime.datetime(2026, 5, 20, 10, 0), tick=False):
-        yield
-
-
-@pytest.fixture
-def officer(branch_a):
-    return officer_of(branch_a)
 
 
 @pytest.fixture

@@ -1,8 +1,5 @@
 """The discipline rules page: read with DISCIPLINE_VIEW, a committee admin adds a bounded value (never edited)."""
-import datetime
-
 import pytest
-import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
@@ -14,12 +11,6 @@ from tests.factories import make_person
 from .helpers import D, officer_of
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _clock():
-    with time_machine.travel(datetime.datetime(2026, 5, 20, 10, 0), tick=False):
-        yield
 
 
 def test_policy_add_bounds_and_once(admin_user, committee, branch_a):

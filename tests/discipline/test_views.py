@@ -13,20 +13,9 @@ from discipline.forms import StepForm
 from discipline.models import Case
 from tests.factories import UserFactory, make_person
 
-from .helpers import D, officer_of, open_case, voters, walk
+from .helpers import D, officer_of, open_case, walk
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _clock():
-    with time_machine.travel(datetime.datetime(2026, 5, 20, 10, 0), tick=False):
-        yield
-
-
-@pytest.fixture
-def officer(branch_a):
-    return officer_of(branch_a)
 
 
 @pytest.fixture
@@ -39,12 +28,6 @@ def reviewer(committee):
 @pytest.fixture
 def officer_b(branch_b):
     return officer_of(branch_b, "officer_b")
-
-
-@pytest.fixture
-def accused(branch_a):
-    voters(branch_a)
-    return make_person(branch_a, name="王违纪")
 
 
 @pytest.fixture

@@ -1,9 +1,6 @@
 """Vote eligibility under probation within the party (the pipeline's counts and the case votes), and the lapse
 cases taken over from the dues check and the meetings' absence list."""
-import datetime
-
 import pytest
-import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
@@ -13,20 +10,9 @@ from discipline.models import Case
 from members.pipeline import _entitled, entitled_voters
 from tests.factories import make_person
 
-from .helpers import D, officer_of, open_case, voters, walk
+from .helpers import D, open_case, voters, walk
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _clock():
-    with time_machine.travel(datetime.datetime(2026, 5, 20, 10, 0), tick=False):
-        yield
-
-
-@pytest.fixture
-def officer(branch_a):
-    return officer_of(branch_a)
 
 
 def test_probation_within_party_removes_vote(officer, branch_a):

@@ -6,7 +6,6 @@ import datetime
 import pytest
 from django.utils import timezone
 from selenium.webdriver.common.by import By
-from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -21,23 +20,9 @@ from members.idcard import make_citizen_id
 from members.models import Person
 from tests.factories import UserFactory, make_person, make_unit
 
+from .helpers import PASSWORD, click, login
+
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "Branch-pass-2026"
-
-
-def _login(browser, live_server, username):
-    browser.delete_all_cookies()
-    browser.get(live_server.url + "/accounts/login/")
-    browser.find_element(By.NAME, "username").send_keys(username)
-    browser.find_element(By.NAME, "password").send_keys(PASSWORD + Keys.ENTER)
-    WebDriverWait(browser, 10).until(EC.url_to_be(live_server.url + "/"))
-
-
-def _click(browser, selector):
-    el = browser.find_element(By.CSS_SELECTOR, selector)
-    browser.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", el)
-    el.click()
 
 
 def _fill(browser, values: dict):
@@ -51,14 +36,14 @@ def _fill(browser, values: dict):
 
 
 def _submit(browser, confirm=False):
-    _click(browser, 'form.card button[type="submit"]')
+    click(browser, 'form.card button[type="submit"]')
     if confirm:
         WebDriverWait(browser, 5).until(EC.alert_is_present())
         browser.switch_to.alert.accept()
 
 
 def _step(browser, live_server, case, kind, values, confirm=False):
-    _click(browser, f'[data-testid="step-{kind}"]')
+    click(browser, f'[data-testid="step-{kind}"]')
     WebDriverWait(browser, 10).until(EC.url_contains(f"/step/{kind}/"))
     _fill(browser, values)
     _submit(browser, confirm)
@@ -78,11 +63,11 @@ def test_officer_takes_dues_lapse_to_decision(browser, live_server):
     lapse = LapseCase.objects.create(person=member, unit=branch, run_start=periods.of_date(today) - 7,
                                      months_unpaid=6, opened_on=today)
 
-    _login(browser, live_server, officer.username)
-    _click(browser, '[data-testid="nav-discipline"]')
-    _click(browser, 'a[href="/discipline/lapse/"]')
+    login(browser, live_server, officer.username)
+    click(browser, '[data-testid="nav-discipline"]')
+    click(browser, 'a[href="/discipline/lapse/"]')
     assert "钱欠费" in browser.find_element(By.CSS_SELECTOR, '[data-testid="dues-lapse-list"]').text
-    _click(browser, f'[data-testid="open-lapse-{lapse.pk}"]')
+    click(browser, f'[data-testid="open-lapse-{lapse.pk}"]')
     WebDriverWait(browser, 10).until(EC.url_contains("/discipline/cases/"))
     case = Case.objects.get()
     assert case.source == lapse and case.status == CaseStatus.OPEN

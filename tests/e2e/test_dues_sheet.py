@@ -5,7 +5,6 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 from selenium.webdriver.common.by import By
-from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -16,9 +15,9 @@ from dues.models import Payment
 from dues.services import dues_base_declare, dues_charges_generate
 from tests.factories import UserFactory, make_person, make_unit
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+from .helpers import login
 
-PASSWORD = "Branch-pass-2026"
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_clerk_records_the_months_payments_and_prints_the_sheet(browser, live_server):
@@ -40,11 +39,7 @@ def test_clerk_records_the_months_payments_and_prints_the_sheet(browser, live_se
     dues_charges_generate()
     period = periods.label(periods.of_date(timezone.localdate()))
 
-    browser.delete_all_cookies()
-    browser.get(live_server.url + "/accounts/login/")
-    browser.find_element(By.NAME, "username").send_keys("clerk_e2e")
-    browser.find_element(By.NAME, "password").send_keys(PASSWORD + Keys.ENTER)
-    WebDriverWait(browser, 10).until(EC.url_to_be(live_server.url + "/"))
+    login(browser, live_server, "clerk_e2e")
 
     # The dues page of a clerk with one branch opens that branch's sheet for this month.
     browser.find_element(By.CSS_SELECTOR, "a.nav-link[href='/dues/']").click()

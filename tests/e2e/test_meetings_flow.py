@@ -5,7 +5,6 @@ import datetime
 import pytest
 from django.utils import timezone
 from selenium.webdriver.common.by import By
-from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -16,23 +15,9 @@ from members.committee_services import position_add
 from members.idcard import make_citizen_id
 from tests.factories import UserFactory, make_person, make_unit
 
+from .helpers import click, login
+
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "Branch-pass-2026"
-
-
-def _login(browser, live_server, username):
-    browser.delete_all_cookies()
-    browser.get(live_server.url + "/accounts/login/")
-    browser.find_element(By.NAME, "username").send_keys(username)
-    browser.find_element(By.NAME, "password").send_keys(PASSWORD + Keys.ENTER)
-    WebDriverWait(browser, 10).until(EC.url_to_be(live_server.url + "/"))
-
-
-def _click(browser, selector):
-    el = browser.find_element(By.CSS_SELECTOR, selector)
-    browser.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", el)
-    el.click()
 
 
 def _committee_cell(browser, live_server, unit, today):
@@ -54,15 +39,15 @@ def test_secretary_records_a_committee_meeting(browser, live_server):
     user = UserFactory(username="e2e_secretary")
     appointment_create(actor=None, user=user, unit=branch, role=Role.SECRETARY)
 
-    _login(browser, live_server, "e2e_secretary")
+    login(browser, live_server, "e2e_secretary")
     state, css = _committee_cell(browser, live_server, branch, today)
     assert state == "due" and "cell-due" in css
 
     # 三会一课 -> record a meeting -> the unit -> the form
     browser.get(live_server.url + "/meetings/")
-    _click(browser, 'a[href="/meetings/new/"]')
+    click(browser, 'a[href="/meetings/new/"]')
     Select(browser.find_element(By.ID, "id_unit")).select_by_value(str(branch.pk))
-    _click(browser, '[data-testid="pick-unit"]')
+    click(browser, '[data-testid="pick-unit"]')
     WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.ID, "id_meeting_type")))
     Select(browser.find_element(By.ID, "id_meeting_type")).select_by_value("committee")
     Select(browser.find_element(By.ID, "id_status")).select_by_value("held")
@@ -71,15 +56,15 @@ def test_secretary_records_a_committee_meeting(browser, live_server):
     Select(browser.find_element(By.ID, "id_host")).select_by_visible_text("委员0")
     Select(browser.find_element(By.ID, "id_recorder")).select_by_visible_text("委员1")
     browser.find_element(By.ID, "id_minutes").send_keys("会议研究了本月工作。")
-    _click(browser, 'form.card button[type="submit"]')
+    click(browser, 'form.card button[type="submit"]')
 
     # the sign-in: everyone starts as present; one on leave with a reason
     WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, '[data-testid="attendance-table"]')))
     meeting = Meeting.objects.get(topic="研究本月支部工作")
     on_leave = people[2]
-    _click(browser, f'label[for="s{on_leave.pk}-leave"]')
+    click(browser, f'label[for="s{on_leave.pk}-leave"]')
     browser.find_element(By.NAME, f"reason_{on_leave.pk}").send_keys("出差")
-    _click(browser, '[data-testid="save-attendance"]')
+    click(browser, '[data-testid="save-attendance"]')
     WebDriverWait(browser, 10).until(EC.url_to_be(f"{live_server.url}/meetings/{meeting.pk}/"))
     summary = browser.find_element(By.CSS_SELECTOR, '[data-testid="attendance-summary"]').text
     assert "2" in summary and "1" in summary

@@ -3,7 +3,6 @@ import datetime
 
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -13,21 +12,14 @@ from members.idcard import make_citizen_id
 from members.models import Person
 from tests.factories import UserFactory, make_person, make_unit
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+from .helpers import PASSWORD, login
 
-PASSWORD = "Branch-pass-2026"
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def _set_value(browser, element_id, value):
     el = browser.find_element(By.ID, element_id)
     browser.execute_script("arguments[0].value = arguments[1];", el, value)
-
-
-def _login(browser, live_server, username):
-    browser.get(live_server.url + "/accounts/login/")
-    browser.find_element(By.NAME, "username").send_keys(username)
-    browser.find_element(By.NAME, "password").send_keys(PASSWORD + Keys.ENTER)
-    WebDriverWait(browser, 10).until(EC.url_to_be(live_server.url + "/"))
 
 
 def test_secretary_adds_a_member_and_finds_it(browser, live_server):
@@ -38,7 +30,7 @@ def test_secretary_adds_a_member_and_finds_it(browser, live_server):
     user = UserFactory(username="e2e_secretary", password=PASSWORD)
     appointment_create(actor=None, user=user, unit=branch, role=Role.SECRETARY)
 
-    _login(browser, live_server, "e2e_secretary")
+    login(browser, live_server, "e2e_secretary", clear_cookies=False)
 
     # The tree shows the secretary's branch with its member count.
     browser.get(live_server.url + "/units/")

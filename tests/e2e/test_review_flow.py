@@ -6,7 +6,6 @@ import pytest
 from dateutil.relativedelta import relativedelta
 from django.utils import timezone, translation
 from selenium.webdriver.common.by import By
-from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -18,23 +17,9 @@ from members.models import DevelopmentStepKind as K, Person, ReviewRequest, Revi
 from members.pipeline import pipeline_record_step
 from tests.factories import UserFactory, make_person, make_unit
 
+from .helpers import PASSWORD, click, login
+
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "Branch-pass-2026"
-
-
-def _login(browser, live_server, username):
-    browser.delete_all_cookies()
-    browser.get(live_server.url + "/accounts/login/")
-    browser.find_element(By.NAME, "username").send_keys(username)
-    browser.find_element(By.NAME, "password").send_keys(PASSWORD + Keys.ENTER)
-    WebDriverWait(browser, 10).until(EC.url_to_be(live_server.url + "/"))
-
-
-def _click(browser, selector):
-    el = browser.find_element(By.CSS_SELECTOR, selector)
-    browser.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", el)
-    el.click()
 
 
 def _candidate_at_committee_talk(branch, actor):
@@ -81,12 +66,12 @@ def test_secretary_submits_reviewer_approves(browser, live_server):
     timeline = f"{live_server.url}/members/{person.pk}/development/"
 
     # The secretary submits the candidate for approval from the timeline.
-    _login(browser, live_server, secretary.username)
+    login(browser, live_server, secretary.username)
     browser.get(timeline)
-    _click(browser, '[data-testid="submit-admission_approval"]')
+    click(browser, '[data-testid="submit-admission_approval"]')
     WebDriverWait(browser, 10).until(EC.url_contains("/development/submit/"))
     browser.find_element(By.ID, "id_note").send_keys("材料齐全，请审批")
-    _click(browser, '[data-testid="submit-review"]')
+    click(browser, '[data-testid="submit-review"]')
     WebDriverWait(browser, 10).until(EC.url_to_be(timeline))
     item = ReviewRequest.objects.get(person=person)
     assert item.status == ReviewStatus.PENDING and item.note == "材料齐全，请审批"
@@ -94,23 +79,23 @@ def test_secretary_submits_reviewer_approves(browser, live_server):
         .get_attribute("data-status") == "pending"
 
     # The reviewer opens the queue, then the item, and approves it (after the confirmation page).
-    _login(browser, live_server, reviewer.username)
+    login(browser, live_server, reviewer.username)
     browser.get(live_server.url + "/members/review/")
     assert "孙候选" in browser.find_element(By.CSS_SELECTOR, '[data-testid="review-table"]').text
-    _click(browser, f'[data-testid="open-review-{item.pk}"]')
+    click(browser, f'[data-testid="open-review-{item.pk}"]')
     WebDriverWait(browser, 10).until(EC.url_contains(f"/members/review/{item.pk}/"))
     assert "党员1, 党员2" in browser.find_element(By.ID, "dossier").text        # the sponsors in the dossier
-    _click(browser, 'input[name="outcome"][value="approved"]')
-    _click(browser, '[data-testid="decide-button"]')
+    click(browser, 'input[name="outcome"][value="approved"]')
+    click(browser, '[data-testid="decide-button"]')
     WebDriverWait(browser, 10).until(
         EC.presence_of_element_located((By.CSS_SELECTOR, '[data-testid="review-confirm"]')))
-    _click(browser, '[data-testid="confirm-button"]')
+    click(browser, '[data-testid="confirm-button"]')
     WebDriverWait(browser, 10).until(EC.url_to_be(live_server.url + "/members/review/"))
     item.refresh_from_db()
     assert item.status == ReviewStatus.APPROVED and item.decided_by == reviewer
 
     # The secretary reloads the timeline: the person is a probationary member now.
-    _login(browser, live_server, secretary.username)
+    login(browser, live_server, secretary.username)
     browser.get(timeline)
     badge = browser.find_element(By.CSS_SELECTOR, '[data-testid="pipeline-status"]').text
     labels = set()
