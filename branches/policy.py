@@ -107,17 +107,12 @@ class RuleBook:
     # -- the one writer ------------------------------------------------------------------------------------
 
     @classmethod
-    def add(cls, *, actor, unit, key: str, value: int, effective_from: datetime.date, note: str):
-        """A committee's new value for one rule from ``effective_from`` on, for its whole subtree.
-
-        Refuses a unit that is not a live committee, an unknown rule, a value outside the rule's bounds, a missing
-        reason, a second row of the same rule and date, and a value that would put a pair of rules out of order
-        (e.g. approval within 4 months but never later than 3)."""
+    def check(cls, *, unit, key: str, value: int, effective_from: datetime.date, note: str) -> str:
+        """Raise ValidationError unless a committee may add this row: refuses a unit that is not a live committee,
+        an unknown rule, a value outside the rule's bounds, a missing reason, a second row of the same rule and date,
+        and a value that would put a pair of rules out of order (e.g. approval within 4 months but never later than
+        3). Returns the note, stripped."""
         from django.core.exceptions import ValidationError
-        from django.db import transaction
-
-        from .audit import audit_record, snapshot
-        from .choices import AuditAction
 
         problems: dict[str, str] = {}
         if unit is None or unit.kind != UnitKind.COMMITTEE or unit.dissolved_on is not None:
@@ -149,6 +144,19 @@ class RuleBook:
                         "From %(date)s “%(low)s” would be %(a)s and “%(high)s” %(b)s: the first may not exceed the "
                         "second.") % {"date": effective_from.isoformat(), "low": cls.labels[low_key], "a": low_value,
                                       "high": cls.labels[high_key], "b": high_value}})
+        return note
+
+    @classmethod
+    def add(cls, *, actor, unit, key: str, value: int, effective_from: datetime.date, note: str):
+        """A committee's new value for one rule from ``effective_from`` on, for its whole subtree (``check`` says
+        what is refused); audited."""
+        from django.db import transaction
+
+        from .audit import audit_record, snapshot
+        from .choices import AuditAction
+
+        note = cls.check(unit=unit, key=key, value=value, effective_from=effective_from, note=note)
+        model = cls.row_model()
         with transaction.atomic():
             row = model(unit=unit, key=key, value=value, effective_from=effective_from, note=note)
             row.full_clean()

@@ -1,36 +1,16 @@
-"""Admin: policy rows are edited here; cases, steps and letters are read-only (they move through the services)."""
-from django import forms
+"""Admin: policy rows are added here through the rule book (checked and audited); cases, steps and letters are
+read-only (they move through the services)."""
 from django.contrib import admin
 
+from branches.admin import ReadOnlyAdmin, RuleRowAdmin
+
 from .models import Appraisal, AppraisalEntry, Case, CaseStep, DisciplinePolicy, IntegrityLetter, LetterEvent
-from .policy import DEFAULTS, LABELS
-
-
-class DisciplinePolicyForm(forms.ModelForm):
-    key = forms.ChoiceField(choices=[(k, f"{LABELS.get(k, k)} ({k}, default {v})") for k, v in DEFAULTS.items()])
-
-    class Meta:
-        model = DisciplinePolicy
-        fields = ("unit", "key", "value", "effective_from", "note")
+from .policy import DisciplinePolicySet
 
 
 @admin.register(DisciplinePolicy)
-class DisciplinePolicyAdmin(admin.ModelAdmin):
-    form = DisciplinePolicyForm
-    list_display = ("unit", "key", "value", "effective_from", "note")
-    list_filter = ("key",)
-    raw_id_fields = ("unit",)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class DisciplinePolicyAdmin(RuleRowAdmin):
+    rule_book = DisciplinePolicySet
 
 
 class CaseStepInline(admin.TabularInline):

@@ -2,19 +2,10 @@
 the dues pages and their services, so every write is validated and audited)."""
 from django.contrib import admin
 
+from branches.admin import ReadOnlyAdmin
+
 from .models import (DuesBase, DuesPolicy, DuesRelief, LapseCase, LapseCaseEvent, LedgerEntry, Payment,
                      PaymentReversal, RateBracket, RateTable, Remittance)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(LedgerEntry)

@@ -1,9 +1,10 @@
-from django import forms
 from django.contrib import admin
+
+from branches.admin import ReadOnlyAdmin, RuleRowAdmin
 
 from .models import (CommitteePosition, DevelopmentPlan, DevelopmentPolicy, DevelopmentStep, DevelopmentVote, Holiday,
                      Person, ReviewRequest, StatusChange, Transfer)
-from .policy import DEFAULTS, LABELS
+from .policy import PolicySet
 
 
 @admin.register(Person)
@@ -23,38 +24,13 @@ class CommitteePositionAdmin(admin.ModelAdmin):
 
 # -- membership development -------------------------------------------------------------------------------
 
-class DevelopmentPolicyForm(forms.ModelForm):
-    """A committee's override of one rule: the key is chosen from the central defaults (members.policy)."""
-
-    key = forms.ChoiceField(choices=[(k, f"{LABELS.get(k, k)} ({k}, default {v})") for k, v in DEFAULTS.items()])
-
-    class Meta:
-        model = DevelopmentPolicy
-        fields = ("unit", "key", "value", "effective_from", "note")
-
-
 @admin.register(DevelopmentPolicy)
-class DevelopmentPolicyAdmin(admin.ModelAdmin):
-    form = DevelopmentPolicyForm
+class DevelopmentPolicyAdmin(RuleRowAdmin):
+    rule_book = PolicySet
     list_display = ("unit", "key", "value", "effective_from", "note", "created_at")
-    list_filter = ("key",)
     search_fields = ("unit__name", "unit__code", "key", "note")
     list_select_related = ("unit",)
-    raw_id_fields = ("unit",)
     date_hierarchy = "effective_from"
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """History written by members.pipeline only: viewable, never added, changed or deleted here."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class DevelopmentVoteInline(admin.StackedInline):

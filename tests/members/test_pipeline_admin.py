@@ -45,3 +45,23 @@ def test_steps_and_status_changes_are_read_only(admin_client, branch_a):
         assert admin_client.get(reverse(f"admin:members_{model}_add")).status_code == 403
         assert admin_client.post(reverse(f"admin:members_{model}_delete", args=[obj.pk]), {"post": "yes"}).status_code == 403
     assert DevelopmentStep.objects.filter(pk=step.pk).exists()
+
+
+def test_a_rule_row_added_in_admin_goes_through_the_rule_book(admin_client, committee):
+    from branches.models import AuditEntry
+
+    url = reverse("admin:members_developmentpolicy_add")
+    data = {"unit": committee.pk, "key": "activist_min_months", "value": "99", "effective_from": "2025-01-01",
+            "note": "too long"}
+    page = admin_client.post(url, data)
+    assert page.status_code == 200 and not DevelopmentPolicy.objects.exists()     # out of the rule's bounds
+    assert admin_client.post(url, {**data, "value": "18", "note": "  "}).status_code == 200   # a reason is required
+    assert admin_client.post(url, {**data, "value": "18"}).status_code == 302
+    row = DevelopmentPolicy.objects.get()
+    assert AuditEntry.objects.filter(object_id=str(row.pk), content_type__model="developmentpolicy").count() == 1
+    change = reverse("admin:members_developmentpolicy_change", args=[row.pk])
+    admin_client.post(change, {**data, "value": "20"})
+    row.refresh_from_db()
+    assert row.value == 18                                                      # never changed
+    assert admin_client.post(reverse("admin:members_developmentpolicy_delete", args=[row.pk]),
+                             {"post": "yes"}).status_code == 403
