@@ -74,6 +74,13 @@ class RuleBook:
     def row_model(cls):
         return apps.get_model(cls.model)
 
+    @classmethod
+    def all_rows(cls) -> list:
+        """Every committee row in nearest-first order, for a job that resolves many units: pass them as ``rows``
+        (one query for the whole run)."""
+        return list(cls.row_model().objects.filter(unit__kind=UnitKind.COMMITTEE).select_related("unit")
+                    .order_by("-unit__depth", "-effective_from", "-pk"))
+
     def get(self, key: str, on: datetime.date | None = None) -> Resolved:
         if key not in self.defaults:
             raise KeyError(key)
@@ -107,11 +114,21 @@ class RuleBook:
     # -- the one writer ------------------------------------------------------------------------------------
 
     @classmethod
-    def check(cls, *, unit, key: str, value: int, effective_from: datetime.date, note: str) -> str:
+    def clean_value(cls, key: str, value):
+        """The value in its stored form; ValueError with a readable message when it is not allowed. Default: a
+        whole number within the rule's bounds."""
+        low, high = cls.bounds[key]
+        if not isinstance(value, int) or isinstance(value, bool) or not (low <= value <= high):
+            raise ValueError(_("%(rule)s must be between %(low)s and %(high)s.") % {
+                "rule": cls.labels[key], "low": low, "high": high})
+        return value
+
+    @classmethod
+    def check(cls, *, unit, key: str, value, effective_from: datetime.date, note: str) -> tuple:
         """Raise ValidationError unless a committee may add this row: refuses a unit that is not a live committee,
         an unknown rule, a value outside the rule's bounds, a missing reason, a second row of the same rule and date,
         and a value that would put a pair of rules out of order (e.g. approval within 4 months but never later than
-        3). Returns the note, stripped."""
+        3). Returns the value as stored (``clean_value``) and the note, stripped."""
         from django.core.exceptions import ValidationError
 
         problems: dict[str, str] = {}
@@ -120,10 +137,10 @@ class RuleBook:
         if key not in cls.defaults:
             problems["key"] = str(cls.choose_message)
         else:
-            low, high = cls.bounds[key]
-            if not isinstance(value, int) or isinstance(value, bool) or not (low <= value <= high):
-                problems["value"] = _("%(rule)s must be between %(low)s and %(high)s.") % {
-                    "rule": cls.labels[key], "low": low, "high": high}
+            try:
+                value = cls.clean_value(key, value)
+            except ValueError as exc:
+                problems["value"] = str(exc)
         note = (note or "").strip()
         if not note:
             problems["note"] = _("Say why, for example the document that sets the local rule.")
@@ -144,7 +161,7 @@ class RuleBook:
                         "From %(date)s “%(low)s” would be %(a)s and “%(high)s” %(b)s: the first may not exceed the "
                         "second.") % {"date": effective_from.isoformat(), "low": cls.labels[low_key], "a": low_value,
                                       "high": cls.labels[high_key], "b": high_value}})
-        return note
+        return value, note
 
     @classmethod
     def add(cls, *, actor, unit, key: str, value: int, effective_from: datetime.date, note: str):
@@ -155,7 +172,7 @@ class RuleBook:
         from .audit import audit_record, snapshot
         from .choices import AuditAction
 
-        note = cls.check(unit=unit, key=key, value=value, effective_from=effective_from, note=note)
+        value, note = cls.check(unit=unit, key=key, value=value, effective_from=effective_from, note=note)
         model = cls.row_model()
         with transaction.atomic():
             row = model(unit=unit, key=key, value=value, effective_from=effective_from, note=note)

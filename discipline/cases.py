@@ -29,6 +29,7 @@ from .choices import (MEASURES_BY_KIND, AppealOutcome, CaseKind, CaseStatus, Mea
                       StepKind as K)
 from .models import Case, CaseStep, CaseVote
 from .policy import DisciplinePolicySet
+from .selectors import case_steps
 
 C = CaseStatus
 
@@ -67,10 +68,6 @@ def _label(kind) -> str:
 
 def _d(day) -> str:
     return day.isoformat() if day else "—"
-
-
-def steps_of(case: Case) -> list[CaseStep]:
-    return list(CaseStep.objects.filter(case=case).select_related("actor", "vote").order_by("pk"))
 
 
 def has_step(steps, kind, since=None) -> bool:
@@ -178,7 +175,7 @@ def case_record_step(*, actor, case: Case, kind: str, date: datetime.date, **dat
     case = Case.objects.select_for_update().select_related("person__unit", "unit").get(pk=case.pk)
     if actor is not None and getattr(actor, "pk", None) and not has_perm(actor, DISCIPLINE_CHANGE, case.unit):
         raise CaseError(_("You may not handle discipline cases in %(u)s.") % {"u": case.unit})
-    steps = steps_of(case)
+    steps = case_steps(case)
     problem = structural_problem(case, kind, steps)
     if problem:
         raise CaseError(problem)
@@ -303,8 +300,8 @@ def case_open(*, actor, person: Person, kind: str, opened_on: datetime.date, sum
     summary = (summary or "").strip()
     if not summary:
         errors["summary"] = _("State the facts in brief: what the case is about.")
-    if kind == CaseKind.LAPSE and Case.objects.open().filter(person=person, kind=CaseKind.LAPSE).exists():
-        existing = Case.objects.open().filter(person=person, kind=CaseKind.LAPSE).first()
+    existing = Case.objects.open().filter(person=person, kind=CaseKind.LAPSE).first() if kind == CaseKind.LAPSE else None
+    if existing is not None:
         errors["person"] = _("%(p)s already has an open lapse case (%(n)s); continue that one.") % {
             "p": person, "n": existing.number}
     source_type = source_id = None

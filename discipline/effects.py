@@ -35,6 +35,7 @@ from members.services import person_update
 from .choices import ENDS_MEMBERSHIP, ENDS_POSTS, SANCTION_MEASURES, CaseStatus as C, Measure, ProbationOutcome
 from .choices import CaseKind, StepKind as K
 from .models import Case, CaseStep
+from .cases import _d
 from .policy import DisciplinePolicySet
 
 logger = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ def _end_posts(*, actor, case: Case, on: datetime.date) -> tuple[list[int], list
 def case_effect_apply(*, actor, case: Case, today: datetime.date | None = None) -> CaseStep | None:
     """Apply the decision of ``case`` (delivered, effective date reached); None when already applied or not due."""
     today = today or timezone.localdate()
-    case = Case.objects.select_for_update().select_related("person", "unit").get(pk=case.pk)
+    case = Case.objects.select_for_update().select_related("unit").get(pk=case.pk)
     if case.effect_applied_on or case.status not in (C.DELIVERED, C.APPEALED) or not case.effective_on \
             or case.effective_on > today:
         return None
@@ -199,8 +200,9 @@ def discipline_effects_apply(today: datetime.date | None = None) -> int:
 # -- rights under probation within the party -----------------------------------------------------------------------
 
 def suspended_person_ids(unit_id: int, date: datetime.date) -> list[int]:
-    """People of ``unit_id`` without the right to vote, elect or be elected on ``date`` (one query)."""
-    return list(Case.objects.filter(unit_id=unit_id, measure=Measure.PROBATION, effect_applied_on__isnull=False,
+    """People now in ``unit_id`` without the right to vote, elect or be elected on ``date`` (one query): the case
+    follows the member when they are transferred."""
+    return list(Case.objects.filter(person__unit_id=unit_id, measure=Measure.PROBATION, effect_applied_on__isnull=False,
                                     effective_on__lte=date, rights_suspended_until__gt=date)
                 .exclude(status=C.REVOKED).values_list("person_id", flat=True))
 
@@ -254,10 +256,6 @@ def post_bar(person: Person, date: datetime.date) -> str | None:
     return None
 
 
-def _d(day) -> str:
-    return day.isoformat() if day else "—"
-
-
 # -- reminders -----------------------------------------------------------------------------------------------------
 
 def _remind_once(*, unit, key: str, recipients, title: str, body: str, url: str) -> bool:
@@ -289,9 +287,10 @@ def discipline_reminders_send(today: datetime.date | None = None) -> int:
     today = today or timezone.localdate()
     sent = 0
     sent_keys = set(Reminder.objects.filter(kind=REMINDER_KIND).values_list("key", flat=True))
+    rows = DisciplinePolicySet.all_rows()           # the rules of every unit below resolve from these (one query)
     letters = IntegrityLetter.objects.filter(status=LetterStatus.ISSUED).select_related("unit", "person")
     for letter in letters:
-        lead = DisciplinePolicySet(letter.unit).value("letter_lead_days", today)
+        lead = DisciplinePolicySet(letter.unit, rows=rows).value("letter_lead_days", today)
         if today > letter.due_on:
             key, title = f"letter:{letter.pk}:overdue", _("%(p)s: the answer to %(n)s was due on %(d)s") % {
                 "p": letter.person, "n": letter.number, "d": _d(letter.due_on)}
@@ -308,7 +307,7 @@ def discipline_reminders_send(today: datetime.date | None = None) -> int:
     cases = Case.objects.filter(measure=Measure.PROBATION, status=C.EFFECTIVE,
                                 rights_suspended_until__isnull=False).select_related("unit", "person")
     for case in cases:
-        lead = DisciplinePolicySet(case.unit).value("probation_review_lead_days", today)
+        lead = DisciplinePolicySet(case.unit, rows=rows).value("probation_review_lead_days", today)
         if today < case.rights_suspended_until - datetime.timedelta(days=lead):
             continue
         key = f"case:{case.pk}:probation_end:{case.rights_suspended_until.isoformat()}"

@@ -127,10 +127,6 @@ class Case(models.Model):
     def get_absolute_url(self):
         return reverse("discipline:case_detail", args=[self.pk])
 
-    @property
-    def is_open(self) -> bool:
-        return self.status in OPEN_STATUSES
-
 
 class CaseStepQuerySet(ConfidentialQuerySet):
     scope_path_field = "case__unit__path"

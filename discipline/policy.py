@@ -83,6 +83,3 @@ def discipline_policy_add(*, actor, unit, key: str, value: int, effective_from: 
                                    note=note)
 
 
-def discipline_rules(unit, on: datetime.date | None = None) -> list[dict]:
-    """Every discipline period for ``unit`` on ``on`` with its source and the committee rows. One query."""
-    return DisciplinePolicySet.overview(unit, on)

@@ -168,7 +168,7 @@ class PolicyForm(forms.Form):
     key = forms.ChoiceField(label=pgettext_lazy("development rules table", "Rule"), choices=[(k, LABELS[k]) for k in DEFAULTS])
     value = forms.CharField(label=_("Value"), max_length=20)
     effective_from = forms.DateField(label=_("Effective from"), input_formats=DATE_INPUT_FORMATS, widget=DateInput())
-    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+    note = forms.CharField(label=_("Reason or document"), max_length=200)
 
 
 class ImportUploadForm(forms.Form):

@@ -41,7 +41,7 @@ from members.reminders import _secretaries_by_unit
 from . import periods
 from .choices import EntryKind, LapseStatus
 from .models import DuesRelief, LapseCase, LapseCaseEvent, LedgerEntry
-from .policy import DuesPolicySet, all_policy_rows
+from .policy import DuesPolicySet
 
 logger = logging.getLogger(__name__)
 
@@ -194,7 +194,7 @@ def dues_lapse_check(today: datetime.date | None = None, *, actor=None) -> Check
     ref = periods.of_date(today) - 1
     result = CheckResult(reference=ref)
     runs = unpaid_runs(ref)
-    rows = all_policy_rows()
+    rows = DuesPolicySet.all_rows()
     min_first = min([3] + [int(r.value) for r in rows if r.key == "first_warning_months"])
     runs = {pid: run for pid, run in runs.items() if run[0] >= min_first}
     if not runs:

@@ -6,7 +6,6 @@ ancestors in one query; each resolved value says which rule produced it.
 """
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -74,20 +73,17 @@ class Resolved(BaseResolved):
 
 class DuesPolicySet(RuleBook):
     """All dues rules that can apply to ``unit`` (branches.policy.RuleBook): one query, or none when ``rows``
-    (``all_policy_rows()``) are given. Values are written by ``dues.services.dues_policy_set`` (money values)."""
+    (``DuesPolicySet.all_rows()``) are given. Values (months or money) are written by ``RuleBook.add`` through ``dues.services.dues_policy_set``."""
 
     model = "dues.DuesPolicy"
     defaults = DEFAULTS
     labels = LABELS
     resolved_class = Resolved
+    # the warnings come before the lapse case: a committee cannot open cases before it has warned
+    ordered_pairs = (("first_warning_months", "second_warning_months"), ("second_warning_months", "lapse_months"))
+    audit_note = gettext_lazy("Dues rule set")
+    choose_message = gettext_lazy("Choose one of the dues rules.")
 
-
-def all_policy_rows() -> list:
-    """Every committee row, nearest-first order, for jobs that resolve many units (one query)."""
-    from .models import DuesPolicy
-
-    return list(DuesPolicy.objects.select_related("unit").order_by("-unit__depth", "-effective_from", "-pk"))
-
-
-def policy_rule(unit, key: str, on: datetime.date | None = None) -> Resolved:
-    return DuesPolicySet(unit).get(key, on)
+    @classmethod
+    def clean_value(cls, key: str, value):
+        return validate_value(key, value)

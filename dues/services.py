@@ -65,13 +65,10 @@ def rate_table_create(*, actor, unit: Unit | None, name: str, effective_from: da
     return table
 
 
-@transaction.atomic
 def dues_policy_set(*, actor, unit: Unit, key: str, value, effective_from: datetime.date, note: str = "") -> DuesPolicy:
-    row = DuesPolicy(unit=unit, key=key, value=value, effective_from=effective_from, note=note)
-    row.full_clean()
-    row.save()
-    audit_record(actor=actor, action=AuditAction.CREATE, obj=row, after=snapshot(row))
-    return row
+    """A committee's dues rule from ``effective_from`` on: the shared rule writer (``branches.policy.RuleBook.add``:
+    a live committee, a known rule, a valid value, a reason, one row per date, warnings before the lapse case)."""
+    return DuesPolicySet.add(actor=actor, unit=unit, key=key, value=value, effective_from=effective_from, note=note)
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -839,9 +839,7 @@ class PolicyCreateView(UnitDuesMixin, View):
         if form.is_valid():
             try:
                 dues_policy_set(actor=request.user, unit=self.unit, **form.cleaned_data)
-            except (ValidationError, IntegrityError) as exc:
-                if isinstance(exc, IntegrityError):
-                    exc = ValidationError({"effective_from": _("This rule already has a value from this date.")})
+            except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
                 messages.success(request, _("Rule saved."))

@@ -98,7 +98,7 @@ def test_back_payment_beyond_the_limit_needs_consent(paying_member, committee):
 
 def test_a_committee_may_allow_six_months(branch_a, committee):
     dues_policy_set(actor=None, unit=committee, key="back_payment_months", value=6,
-                    effective_from=datetime.date(2026, 1, 1))
+                    effective_from=datetime.date(2026, 1, 1), note="党委会决定")
     person = member_with_base(branch_a, name="补缴")
     dues_charges_generate(today=TODAY)
     assert pay(person, M(2026, 1), M(2026, 1), "40.00").back_payment_consent == ""
@@ -185,3 +185,20 @@ def test_change_records_show_months_and_allocations_readably(paying_member):
         changes = {label: new for label, _old, new in entry.changes}
     assert changes["First month"] == "2026-04" and changes["Last month"] == "2026-05"
     assert changes["Months and amounts"] == "2026-04: 40.00; 2026-05: 40.00"
+
+
+def test_a_committee_cannot_open_lapse_cases_before_it_warns(committee):
+    dues_policy_set(actor=None, unit=committee, key="first_warning_months", value=4,
+                    effective_from=datetime.date(2026, 1, 1), note="党委会决定")
+    with pytest.raises(ValidationError) as exc:
+        dues_policy_set(actor=None, unit=committee, key="lapse_months", value=2,
+                        effective_from=datetime.date(2026, 2, 1), note="党委会决定")
+    assert "value" in exc.value.message_dict
+    with pytest.raises(ValidationError) as exc:                  # a reason is required, and one row per date
+        dues_policy_set(actor=None, unit=committee, key="first_warning_months", value=5,
+                        effective_from=datetime.date(2026, 1, 1), note=" ")
+    assert "note" in exc.value.message_dict
+    with pytest.raises(ValidationError) as exc:
+        dues_policy_set(actor=None, unit=committee, key="first_warning_months", value=5,
+                        effective_from=datetime.date(2026, 1, 1), note="再次")
+    assert "effective_from" in exc.value.message_dict
