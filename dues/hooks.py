@@ -23,9 +23,11 @@ def dashboard_tasks(user, units, today) -> list:
     count runs over every member's recent ledger, too much for every dashboard view of a large committee)."""
     paths = scope_paths(user, DUES_VIEW)
     if paths is None:
-        roots = [u for u in units if u.depth == min(x.depth for x in units)] if units else []
+        top = min((x.depth for x in units), default=None)
+        roots = [u for u in units if u.depth == top]
     else:
-        roots = [u for u in units if u.path in set(paths)]
+        wanted_paths = set(paths)
+        roots = [u for u in units if u.path in wanted_paths]
     units = [u for u in roots if u.kind in (UnitKind.BRANCH, UnitKind.GENERAL_BRANCH)]
     if not units:
         return []

@@ -60,6 +60,8 @@ class BaseRow:
     amount: Decimal | None = None
     rule: str = ""
     errors: list[RowError] = field(default_factory=list)
+    table: object = None              # the rate table and dues rules the row was checked with (read once per unit)
+    policy: object = None
 
 
 @dataclass
@@ -167,6 +169,7 @@ def validate_workbook(fileobj, *, user, year: int) -> BaseImportReport:
                                                 table=tables[key])
                 row.amount = computed.amount + (amounts["voluntary_extra"] or Decimal("0.00"))
                 row.rule = computed.rule
+                row.table, row.policy = tables[key], policies[key]
             except ValidationError as exc:
                 for f, msgs in (exc.message_dict.items() if hasattr(exc, "error_dict") else [("", exc.messages)]):
                     row.errors.append(RowError(number, header_of.get(f, ""), " ".join(msgs)))
@@ -183,7 +186,8 @@ def bases_import(*, actor, report: BaseImportReport) -> int:
     for row in report.rows:
         dues_base_declare(actor=actor, person=row.person, year=report.year, category=row.values["category"],
                           income=row.values["income"], declared_amount=row.values["declared_amount"],
-                          voluntary_extra=row.values["voluntary_extra"] or Decimal("0.00"), note=row.values["note"])
+                          voluntary_extra=row.values["voluntary_extra"] or Decimal("0.00"), note=row.values["note"],
+                          table=row.table, policy=row.policy)
     return len(report.rows)
 
 

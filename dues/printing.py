@@ -97,14 +97,21 @@ def arrears_xlsx(*, unit_name: str, upto: int, people, runs: dict) -> bytes:
     return buf.getvalue()
 
 
-def register_rows(grid_by_person: dict, people) -> list[dict]:
-    """For the yearly unit register: one row per member with 12 paid amounts and the year's totals."""
-    rows = []
+def register_rows(people, year: int) -> tuple[list[dict], list[Decimal]]:
+    """For the yearly unit register: one row per member with the 12 months paid, charged, paid and arrears for the
+    year; and the 12 column totals. One query (``unit_year_grid``)."""
+    grid = unit_year_grid([p.pk for p in people], year)
+    months = list(periods.year_range(year))
+    rows, col_totals = [], [ZERO] * 12
     for n, p in enumerate(people, start=1):
-        cells = grid_by_person.get(p.pk, {})
-        paid = [cells.get(m, (ZERO, ZERO))[1] for m in sorted(cells)] if cells else []
-        rows.append({"n": n, "name": p.name, "unit": p.unit.display_name, "months": cells, "paid": paid})
-    return rows
+        cells = grid.get(p.pk, {})
+        paid = [cells.get(m, (ZERO, ZERO))[1] for m in months]
+        charged = sum((cells.get(m, (ZERO, ZERO))[0] for m in months), ZERO)
+        col_totals = [a + b for a, b in zip(col_totals, paid)]
+        paid_total = sum(paid, ZERO)
+        rows.append({"n": n, "name": p.name, "paid": paid, "charged": charged, "paid_total": paid_total,
+                     "arrears": charged - paid_total})
+    return rows, col_totals
 
 
 def unit_year_grid(person_ids, year: int) -> dict[int, dict[int, tuple[Decimal, Decimal]]]:

@@ -15,8 +15,8 @@ from django.db.models.functions import Coalesce
 
 from branches.choices import UnitKind
 from branches.models import Unit
-from branches.permissions import DUES_CHANGE, DUES_VIEW
-from branches.scope import has_perm, scope_paths
+from branches.permissions import DUES_VIEW
+from branches.scope import scope_paths
 from branches.selectors import unit_choices
 from members.choices import MEMBER_STATUSES
 from members.models import Person
@@ -135,16 +135,8 @@ class MonthCell:
         return periods.label(self.period)
 
     @property
-    def month(self) -> int:
-        return periods.month_of(self.period)
-
-    @property
     def state_label(self) -> str:
         return MonthState(self.state).label
-
-    @property
-    def outstanding(self) -> Decimal:
-        return self.charged - self.paid
 
 
 def month_grid(person: Person, first: int, last: int) -> list[MonthCell]:
@@ -235,10 +227,11 @@ def lapse_cases(user):
     return LapseCase.objects.restrict(user, DUES_VIEW).select_related("person", "unit").order_by("-opened_on", "-pk")
 
 
-def unit_rollup(user, period: int, action: str = DUES_VIEW) -> list[dict]:
-    """For each unit the user may see dues of: members, charged and paid for ``period``, arrears to date,
-    summed over the unit's subtree. Two queries, whatever the number of units."""
-    units = list(dues_units(user, action))
+def unit_rollup(user, period: int, action: str = DUES_VIEW, units=None) -> list[dict]:
+    """For each unit the user may see dues of (or of ``units``, already read): members, charged and paid for
+    ``period``, arrears to date, summed over the unit's subtree. Two queries (one with ``units``), whatever the
+    number of units."""
+    units = list(dues_units(user, action)) if units is None else units
     if not units:
         return []
     paths = scope_paths(user, action)
@@ -252,20 +245,19 @@ def unit_rollup(user, period: int, action: str = DUES_VIEW) -> list[dict]:
             .annotate(charged=_zero(Sum("charged", filter=Q(period=period))),
                       paid=_zero(Sum("paid", filter=Q(period=period))),
                       arrears=_zero(Sum(F("charged_to") - F("paid_to"), output_field=MONEY_FIELD))))
-    by_path = {r["person__unit__path"]: r for r in rows}
+    # each unit's sums go to every unit above it (tree paths: a prefix per level)
+    step = Unit.steplen
+    sums: dict[str, dict] = {}
+    for r in rows:
+        path = r["person__unit__path"]
+        for i in range(step, len(path) + 1, step):
+            t = sums.setdefault(path[:i], {"charged": ZERO, "paid": ZERO, "arrears": ZERO})
+            for k in t:
+                t[k] += r[k]
     out = []
     for u in units:
-        t = {"unit": u, "charged": ZERO, "paid": ZERO, "arrears": ZERO}
-        for path, r in by_path.items():
-            if path.startswith(u.path):
-                t["charged"] += r["charged"]
-                t["paid"] += r["paid"]
-                t["arrears"] += r["arrears"]
-        t = {**t, **{k: money_sum(t[k]) for k in ("charged", "paid", "arrears")}}
+        t = {"unit": u, **{k: money_sum(v) for k, v in sums.get(u.path, {"charged": ZERO, "paid": ZERO,
+                                                                         "arrears": ZERO}).items()}}
         t["rate"] = round(t["paid"] * 100 / t["charged"]) if t["charged"] else None
         out.append(t)
     return out
-
-
-def can_change(user, unit) -> bool:
-    return has_perm(user, DUES_CHANGE, unit)

@@ -212,25 +212,22 @@ def dues_charges_generate(*, today: datetime.date | None = None, person_ids=None
 def month_dues(person: Person, months: list[int]) -> dict[int, Decimal]:
     """What is still open for each month: charged minus paid for charged months, else the base's monthly
     amount (an advance payment). Three queries."""
-    charged = dict(LedgerEntry.objects.filter(person=person, period__in=months, kind=EntryKind.CHARGE)
-                   .values("period").annotate(s=Sum("amount")).values_list("period", "s"))
-    has_charge = set(LedgerEntry.objects.filter(person=person, period__in=months, kind=EntryKind.CHARGE)
-                     .values_list("period", flat=True))
-    paid = dict(LedgerEntry.objects.filter(person=person, period__in=months, kind=EntryKind.PAYMENT)
-                .values("period").annotate(s=Sum("amount")).values_list("period", "s"))
-    bases = {b.year: b.monthly_amount for b in DuesBase.objects.filter(
-        person=person, year__in={periods.year_of(m) for m in months})}
-    latest = DuesBase.objects.filter(person=person).order_by("-year").first()
+    charged, paid = {}, {}
+    for period, kind, total in (LedgerEntry.objects.filter(person=person, period__in=months,
+                                                           kind__in=[EntryKind.CHARGE, EntryKind.PAYMENT])
+                                .values("period", "kind").annotate(s=Sum("amount")).values_list("period", "kind", "s")):
+        (charged if kind == EntryKind.CHARGE else paid)[period] = money_sum(total)
+    bases = dict(DuesBase.objects.filter(person=person).order_by("-year").values_list("year", "monthly_amount"))
+    latest = next(iter(bases.values()), ZERO)          # the newest base, for a year without one
     exempt = _relief_months([person.pk]).get(person.pk, set())
     out = {}
     for m in months:
-        if m in has_charge:
-            due = (charged.get(m) or ZERO) - (paid.get(m) or ZERO)
+        if m in charged:
+            due = charged[m] - paid.get(m, ZERO)
         elif m in exempt:
             due = ZERO
         else:
-            base = bases.get(periods.year_of(m), latest.monthly_amount if latest else ZERO)
-            due = base - (paid.get(m) or ZERO)
+            due = bases.get(periods.year_of(m), latest) - paid.get(m, ZERO)
         out[m] = max(due, ZERO)
     return out
 

@@ -208,7 +208,7 @@ class RemittanceTable(tables.Table):
         return value.display_name
 
     def render_difference(self, record):
-        d = record.amount - record.collected
+        d = record.difference
         return format_html('<span class="{}">{}</span>', "text-danger" if d != ZERO else "", fmt(d))
 
     def render_remitted_on(self, value):

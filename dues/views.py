@@ -38,7 +38,7 @@ from members import importers as member_importers
 from members.models import Person
 
 from . import importers, periods, printing, selectors
-from .choices import LAPSE_TRANSITIONS, PaidBy, RateCategory
+from .choices import LAPSE_OPEN_STATUSES, LAPSE_TRANSITIONS, PaidBy, RateCategory
 from .forms import (BaseForm, BracketFormSet, BulkPayForm, ImportUploadForm, LapseAdvanceForm, PaymentForm,
                     PeriodSelectForm, PolicyForm, RateTableForm, ReasonForm, ReliefForm, RemittanceForm,
                     YearSelectForm)
@@ -123,7 +123,7 @@ class DuesHomeView(ActionRequiredMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         current = get_current_unit(request)
-        units = list(selectors.dues_units(request.user))
+        units = self.units = list(selectors.dues_units(request.user))
         if len(units) == 1 or (current is not None and current in units and not request.GET):
             unit = current if current in units else units[0]
             return redirect("dues:month_sheet", unit_pk=unit.pk)
@@ -133,9 +133,8 @@ class DuesHomeView(ActionRequiredMixin, TemplateView):
         ctx = super().get_context_data(**kwargs)
         period = _period(self.request)
         ctx.update(title=_("Dues"), period=period, period_label=periods.label(period),
-                   rows=selectors.unit_rollup(self.request.user, period),
-                   cases_open=selectors.lapse_cases(self.request.user).filter(status__in=["open", "talk_held",
-                                                                                         "branch_decided"]).count(),
+                   rows=selectors.unit_rollup(self.request.user, period, units=self.units),
+                   cases_open=selectors.lapse_cases(self.request.user).filter(status__in=LAPSE_OPEN_STATUSES).count(),
                    breadcrumbs=[(None, _("Dues"))])
         return ctx
 
@@ -172,7 +171,8 @@ class BulkPayView(UnitDuesMixin, View):
 
     def post(self, request, unit_pk):
         period = _period(request)
-        members = {p.pk: p for p in selectors.members_of(request.user, self.unit, DUES_CHANGE)}
+        posted = [int(v) for v in request.POST.getlist("people") if v.isdigit()]      # only the ticked members
+        members = {p.pk: p for p in selectors.members_of(request.user, self.unit, DUES_CHANGE).filter(pk__in=posted)}
         form = BulkPayForm(request.POST, people_choices=[(pk, p.name) for pk, p in members.items()])
         back = reverse("dues:month_sheet", args=[self.unit.pk]) + f"?period={periods.label(period)}"
         if not form.is_valid():
@@ -264,17 +264,7 @@ class UnitRegisterPdfView(UnitDuesMixin, View):
     def get(self, request, unit_pk):
         year = _year(request)
         people = list(selectors.members_of(request.user, self.unit).order_by("unit__path", "name", "pk"))
-        grid = printing.unit_year_grid([p.pk for p in people], year)
-        months = list(periods.year_range(year))
-        rows, col_totals = [], [printing.ZERO] * 12
-        for n, p in enumerate(people, start=1):
-            cells = grid.get(p.pk, {})
-            paid = [cells.get(m, (printing.ZERO, printing.ZERO))[1] for m in months]
-            charged = sum((cells.get(m, (printing.ZERO, printing.ZERO))[0] for m in months), printing.ZERO)
-            col_totals = [a + b for a, b in zip(col_totals, paid)]
-            paid_total = sum(paid, printing.ZERO)
-            rows.append({"n": n, "name": p.name, "paid": paid, "charged": charged, "paid_total": paid_total,
-                         "arrears": charged - paid_total})
+        rows, col_totals = printing.register_rows(people, year)
         return render_pdf("pdf/dues/unit_register.html", {
             "title": "党费收缴登记簿", "unit_name": self.unit.name, "period": f"{year}年度", "rows": rows,
             "col_totals": col_totals, "charged_total": sum((r["charged"] for r in rows), printing.ZERO),
@@ -438,12 +428,13 @@ class MemberRegisterPdfView(PersonDuesMixin, View):
         p, year = self.person, _year(request)
         grid = selectors.month_grid(p, periods.month_no(year, 1), periods.month_no(year, 12))
         base = DuesBase.objects.filter(person=p, year=year).first()
-        payments = {pay.pk: pay for pay in Payment.objects.filter(person=p, first_period__lte=periods.month_no(year, 12),
-                                                                  last_period__gte=periods.month_no(year, 1))}
+        payments = (Payment.objects.filter(person=p, first_period__lte=periods.month_no(year, 12),
+                                           last_period__gte=periods.month_no(year, 1))
+                    .select_related("reversal").order_by("paid_on", "pk"))
         return render_pdf("pdf/dues/member_register.html", {
             "title": "党员党费缴纳登记表", "unit_name": p.unit.name, "period": f"{year}年度", "person": p, "base": base,
             "category": printing.CATEGORY_ZH.get(base.category, "") if base else "", "grid": grid,
-            "state_zh": printing.STATE_ZH, "payments": sorted(payments.values(), key=lambda x: (x.paid_on, x.pk)),
+            "state_zh": printing.STATE_ZH, "payments": payments,
             "charged": sum((c.charged for c in grid), printing.ZERO), "paid": sum((c.paid for c in grid), printing.ZERO),
         }, request=request, filename=f"党费登记表-{p.name}-{year}.pdf")
 
@@ -489,7 +480,8 @@ class PaymentCreateView(PersonDuesMixin, View):
 
 
 def _payment(request, pk, action=DUES_VIEW) -> Payment:
-    return get_scoped_or_404(Payment.objects.select_related("person__unit", "created_by"), request.user, action, pk=pk)
+    return get_scoped_or_404(Payment.objects.select_related("person__unit", "unit", "created_by", "reversal"),
+                             request.user, action, pk=pk)
 
 
 class PaymentDetailView(LoginRequiredMixin, TemplateView):
@@ -498,7 +490,7 @@ class PaymentDetailView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         payment = _payment(self.request, kwargs["pk"])
-        reversal = getattr(payment, "reversal", None) if hasattr(payment, "reversal") else None
+        reversal = getattr(payment, "reversal", None)
         from branches.audit import history_for
 
         ctx.update(title=_("Receipt %(r)s") % {"r": payment.receipt_no}, payment=payment, reversal=reversal,
@@ -636,11 +628,12 @@ class RemittanceCreateView(UnitDuesMixin, View):
     permission_action = DUES_CHANGE
     template_name = "dues/remittance_form.html"
 
-    def _ctx(self, form, period):
+    def _ctx(self, form, period, collected=None):
         from .services import collected_in_month
 
+        collected = collected_in_month(self.unit, period) if collected is None else collected
         return {"form": form, "unit": self.unit, "title": _("Record a remittance"),
-                "collected": collected_in_month(self.unit, period), "period_label": periods.label(period),
+                "collected": collected, "period_label": periods.label(period),
                 "cancel_url": reverse("dues:remittance_list", args=[self.unit.pk]),
                 "breadcrumbs": _crumbs(self.request.user, self.unit,
                                        (reverse("dues:remittance_list", args=[self.unit.pk]), _("Remittances")),
@@ -650,9 +643,9 @@ class RemittanceCreateView(UnitDuesMixin, View):
         period = _period(request, periods.of_date(timezone.localdate()) - 1)
         from .services import collected_in_month
 
-        form = RemittanceForm(initial={"period": period, "amount": collected_in_month(self.unit, period),
-                                       "remitted_on": timezone.localdate()})
-        return render(request, self.template_name, self._ctx(form, period))
+        collected = collected_in_month(self.unit, period)
+        form = RemittanceForm(initial={"period": period, "amount": collected, "remitted_on": timezone.localdate()})
+        return render(request, self.template_name, self._ctx(form, period, collected))
 
     def post(self, request, unit_pk):
         form = RemittanceForm(request.POST)
@@ -748,7 +741,7 @@ class RateTableListView(ActionRequiredMixin, TemplateView):
         user = self.request.user
         committees = list(selectors.dues_units(user, DUES_CHANGE).filter(kind=UnitKind.COMMITTEE))
         ctx.update(title=_("Rate tables and rules"),
-                   tables=RateTable.objects.restrict(user).select_related("unit").prefetch_related("brackets"),
+                   tables=RateTable.objects.restrict(user).select_related("unit"),
                    policies=DuesPolicy.objects.restrict(user).select_related("unit"), committees=committees,
                    breadcrumbs=[(reverse("dues:home"), _("Dues")), (None, _("Rate tables"))])
         return ctx
