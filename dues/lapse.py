@@ -67,22 +67,27 @@ def _runs_sql(ref: int, *, lo: int | None, paths, person_ids) -> dict[int, tuple
         return {pid: (int(n), int(start)) for pid, n, start in cursor.fetchall()}
 
 
-def _runs_query(ref: int, *, lo: int | None, paths, person_ids) -> tuple[str, list]:
-    le, pr, rl = LedgerEntry._meta.db_table, Person._meta.db_table, DuesRelief._meta.db_table
+def _runs_query(ref: int, *, lo: int | None, paths, person_ids,
+                select: str = "person_id, COUNT(*), MIN(period)") -> tuple[str, list]:
+    """The runs of unpaid months ending at ``ref``, one row per member (``select`` over the run's months), and the
+    query's arguments in the order of their placeholders."""
     from branches.models import Unit
 
-    un = Unit._meta.db_table
-    scope, params = _scope_sql(paths)
+    le, pr, rl, un = LedgerEntry._meta.db_table, Person._meta.db_table, DuesRelief._meta.db_table, Unit._meta.db_table
+    args: list = [EntryKind.CHARGE, EntryKind.PAYMENT, ref]
+    window = ""
+    if lo is not None:
+        window = " AND e.period >= %s"
+        args.append(lo)
+    statuses = list(MEMBER_STATUSES)
+    args += statuses
+    scope, scope_args = _scope_sql(paths)
+    args += scope_args
     people = ""
     if person_ids is not None:
         ids = [int(i) for i in person_ids] or [0]
         people = " AND e.person_id IN (" + ",".join(["%s"] * len(ids)) + ")"
-        params += ids
-    window = ""
-    if lo is not None:
-        window = " AND e.period >= %s"
-        params = [lo, *params]
-    statuses = list(MEMBER_STATUSES)
+        args += ids
     sql = f"""
         WITH months AS (
             SELECT e.person_id, e.period,
@@ -103,48 +108,45 @@ def _runs_query(ref: int, *, lo: int | None, paths, person_ids) -> tuple[str, li
                    period - ROW_NUMBER() OVER (PARTITION BY person_id ORDER BY period) AS grp
             FROM unpaid
         )
-        SELECT person_id, COUNT(*), MIN(period) FROM islands
+        SELECT {select} FROM islands
         GROUP BY person_id, grp HAVING MAX(period) = %s
     """
-    if lo is not None:
-        args = [EntryKind.CHARGE, EntryKind.PAYMENT, ref, params[0], *statuses, *params[1:], ref]
-    else:
-        args = [EntryKind.CHARGE, EntryKind.PAYMENT, ref, *statuses, *params, ref]
+    args.append(ref)
     return sql, args
 
 
 def dashboard_counts(ref: int, year: int, paths: list[str] | None) -> dict[str, int]:
     """For the dashboard, in ONE query: members 3+ and 5+ consecutive months unpaid up to ``ref`` (counted in the
-    last ``WINDOW`` months, enough for these thresholds), members on the roll without a base for ``year``, and open
-    lapse cases, all within the unit ``paths`` (None: everywhere)."""
+    last ``WINDOW`` months, enough for these thresholds; the runs are computed once), members on the roll without a
+    base for ``year``, and open lapse cases, all within the unit ``paths`` (None: everywhere)."""
     from branches.models import Unit
 
     from .choices import LAPSE_OPEN_STATUSES
     from .models import DuesBase
 
-    runs_sql, runs_args = _runs_query(ref, lo=ref - WINDOW + 1, paths=paths, person_ids=None)
+    runs_sql, runs_args = _runs_query(ref, lo=ref - WINDOW + 1, paths=paths, person_ids=None,
+                                      select="person_id, COUNT(*) AS n")
     scope, scope_args = _scope_sql(paths)
     statuses = list(MEMBER_STATUSES)
     marks = ",".join(["%s"] * len(statuses))
     pr, un, bs, lc = Person._meta.db_table, Unit._meta.db_table, DuesBase._meta.db_table, LapseCase._meta.db_table
-    runs_sql = runs_sql.replace("SELECT person_id, COUNT(*), MIN(period) FROM islands",
-                                "SELECT person_id, COUNT(*) AS n FROM islands")
     cases = ",".join(["%s"] * len(LAPSE_OPEN_STATUSES))
     sql = f"""
-        SELECT
-          (SELECT COUNT(*) FROM ({runs_sql}) r WHERE r.n >= 3),
-          (SELECT COUNT(*) FROM ({runs_sql}) r WHERE r.n >= 5),
+        SELECT runs.behind, runs.behind5,
           (SELECT COUNT(*) FROM {pr} p JOIN {un} u ON u.id = p.unit_id
              WHERE p.status IN ({marks}){scope}
                AND NOT EXISTS (SELECT 1 FROM {bs} b WHERE b.person_id = p.id AND b.year = %s)),
           (SELECT COUNT(*) FROM {lc} c JOIN {pr} p ON p.id = c.person_id JOIN {un} u ON u.id = p.unit_id
              WHERE c.status IN ({cases}){scope})
+        FROM (SELECT COALESCE(SUM(CASE WHEN r.n >= 3 THEN 1 ELSE 0 END), 0) AS behind,
+                     COALESCE(SUM(CASE WHEN r.n >= 5 THEN 1 ELSE 0 END), 0) AS behind5
+              FROM ({runs_sql}) r) runs
     """
-    args = [*runs_args, *runs_args, *statuses, *scope_args, year, *LAPSE_OPEN_STATUSES, *scope_args]
+    args = [*statuses, *scope_args, year, *LAPSE_OPEN_STATUSES, *scope_args, *runs_args]
     with connection.cursor() as cursor:
         cursor.execute(sql, args)
         behind, behind5, no_base, open_cases = cursor.fetchone()
-    return {"behind": behind, "behind5": behind5, "no_base": no_base, "cases": open_cases}
+    return {"behind": int(behind), "behind5": int(behind5), "no_base": no_base, "cases": open_cases}
 
 
 def unpaid_runs(ref: int, *, paths: list[str] | None = None, person_ids=None) -> dict[int, tuple[int, int]]:
