@@ -170,3 +170,26 @@ def test_concurrent_runs_open_one_case(branch_a, secretary):
 def test_a_run_longer_than_the_window_is_counted_over_the_whole_history(branch_a):
     person = setup_years(branch_a)                  # nothing paid since January 2025
     assert unpaid_runs(M(2026, 4))[person.pk] == (16, M(2025, 1))
+
+
+def test_dashboard_counts_agree_with_the_runs(branch_a, branch_b):
+    from dues.lapse import dashboard_counts
+
+    behind3 = setup_years(branch_a, name="欠三个月")
+    behind5 = setup_years(branch_a, name="欠五个月")
+    paid_up = setup_years(branch_a, name="按时缴纳")
+    elsewhere = setup_years(branch_b, name="外支部")
+    for m in range(M(2025, 1), M(2026, 2)):       # paid to January 2026: Feb–Apr unpaid at April
+        pay_month(behind3, m)
+    for m in range(M(2025, 1), M(2025, 12)):      # paid to November 2025: Dec–Apr unpaid
+        pay_month(behind5, m)
+    for m in range(M(2025, 1), M(2026, 5)):
+        pay_month(paid_up, m)
+    for m in range(M(2025, 1), M(2026, 5)):
+        pay_month(elsewhere, m)
+    runs = unpaid_runs(M(2026, 4), paths=[branch_a.path])
+    assert (runs[behind3.pk][0], runs[behind5.pk][0]) == (3, 5) and paid_up.pk not in runs
+    counts = dashboard_counts(M(2026, 4), 2027, [branch_a.path])
+    assert counts == {"behind": 2, "behind5": 1, "no_base": 3, "cases": 0}   # nobody has a 2027 base yet
+    assert dashboard_counts(M(2026, 4), 2026, [branch_b.path]) == {"behind": 0, "behind5": 0, "no_base": 0,
+                                                                   "cases": 0}
