@@ -38,6 +38,27 @@ def unit_secretaries(unit: Unit, roles=(Role.SECRETARY,)):
     ).distinct())
 
 
+def secretaries_by_unit(units: Iterable[Unit], roles=(Role.SECRETARY,)) -> dict[int, list]:
+    """{unit pk: recipients} for reminders: the active holders of ``roles`` on the unit itself, else on the nearest
+    unit above that has any (dissolved units skipped); an empty list when nobody. One query for all units."""
+    from .models import Appointment
+    from .policy import ancestor_paths
+
+    units = list(units)
+    chains = {u.pk: ancestor_paths(u) for u in units}
+    paths = {p for chain in chains.values() for p in chain}
+    by_path: dict[str, dict] = {}
+    for a in (Appointment.objects.filter(unit__path__in=sorted(paths), role__in=roles, ended_at__isnull=True,
+                                         unit__dissolved_on__isnull=True, user__is_active=True)
+              .select_related("user", "unit")):
+        by_path.setdefault(a.unit.path, {})[a.user.pk] = a.user
+    result = {}
+    for unit in units:
+        found = next((by_path[p] for p in reversed(chains[unit.pk]) if by_path.get(p)), {})   # the unit first
+        result[unit.pk] = list(found.values())
+    return result
+
+
 def notification_mark_read(*, user, notification_ids: Iterable[int] | None = None) -> int:
     qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if notification_ids is not None:

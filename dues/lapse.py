@@ -34,9 +34,9 @@ from django.utils.translation import gettext as _
 from branches.audit import request_id_var
 from branches.choices import AuditAction
 from branches.models import AuditEntry, Notification, Reminder
+from branches.notifications import secretaries_by_unit
 from members.choices import MEMBER_STATUSES
 from members.models import Person
-from members.reminders import _secretaries_by_unit
 
 from . import periods
 from .choices import EntryKind, LapseStatus
@@ -227,7 +227,7 @@ def dues_lapse_check(today: datetime.date | None = None, *, actor=None) -> Check
     todo = [k for k in keys if k not in already]
     if not todo:
         return result
-    recipients = _secretaries_by_unit(list({p.unit_id: p.unit for p, *_rest in due}.values()))
+    recipients = secretaries_by_unit({p.unit_id: p.unit for p, *_rest in due}.values())
     now = timezone.now()
     with transaction.atomic():
         inserted = _insert_once(todo, now)

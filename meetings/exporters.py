@@ -8,11 +8,13 @@ from collections.abc import Iterable
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
+
+from members.exporters import text_cell
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADER_FILL = PatternFill("solid", fgColor="F2DCDB")
+HEADER_FONT = Font(bold=True)
 STATE_FILL = {"met": "C6EFCE", "due": "FFEB9C", "overdue": "FFC7CE", "future": "F2F2F2", "none": "FFFFFF"}
 TYPE_ZH = {"general": "党员大会", "committee": "支委会", "group": "党小组会", "lecture": "党课", "theme_day": "主题党日",
            "org_life": "组织生活会", "appraisal": "民主评议党员", "study": "集中学习", "democratic_life": "民主生活会",
@@ -28,23 +30,19 @@ def xlsx_response(content: bytes, filename: str) -> HttpResponse:
     return response
 
 
-def _cell(sheet, value, fill: str | None = None, bold: bool = False):
-    if isinstance(value, str) and value.startswith("="):
-        value = "'" + value
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str):
-        cell.data_type = "s"
-    if fill:
-        cell.fill = PatternFill("solid", fgColor=fill)
-    if bold:
-        cell.font = Font(bold=True)
-    return cell
+def _cell(sheet, value, fill: str | None = None):
+    """The value as typed: text stays text (a leading '=' is no formula, no apostrophe is added), numbers numbers."""
+    return text_cell(sheet, value, **({"fill": PatternFill("solid", fgColor=fill)} if fill else {}))
+
+
+def _header(sheet, header: list[str]) -> list:
+    return [text_cell(sheet, h, fill=HEADER_FILL, font=HEADER_FONT) for h in header]
 
 
 def _book(title: str, header: list[str]):
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title)
-    ws.append([_cell(ws, h, fill="F2DCDB", bold=True) for h in header])
+    ws.append(_header(ws, header))
     return wb, ws
 
 
@@ -91,7 +89,7 @@ def export_attendance(rows, risks) -> bytes:
                                           counts.get("present", 0), counts.get("leave", 0), counts.get("absent", 0),
                                           f"{rate}%" if rate is not None else "")])
     ws2 = wb.create_sheet("连续6个月未参加组织生活")
-    ws2.append([_cell(ws2, h, fill="F2DCDB", bold=True) for h in ["姓名", "单位", "党小组", "应参加次数"]])
+    ws2.append(_header(ws2, ["姓名", "单位", "党小组", "应参加次数"]))
     for p in risks:
         ws2.append([_cell(ws2, v) for v in (p.name, p.unit.name, p.party_group.name if p.party_group_id else "",
                                             p.n_expected)])

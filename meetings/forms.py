@@ -103,11 +103,6 @@ class MeetingForm(forms.ModelForm):
         return (self.cleaned_data.get("topic") or "").strip()
 
 
-class AttendanceRowForm(forms.Form):
-    status = forms.ChoiceField()
-    reason = forms.CharField(required=False, max_length=200)
-
-
 class CancelForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=200,
                              widget=forms.TextInput(attrs={"placeholder": _("e.g. moved to next week")}))

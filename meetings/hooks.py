@@ -24,8 +24,13 @@ def dashboard_tasks(user, units, today: datetime.date) -> list[registry.Task]:
     is the compliance matrix's job (meetings.compliance over every unit is too much for every dashboard view).
     Constant queries (meetings.compliance) whatever the number of units."""
     paths = scope_paths(user, VIEW)
-    top = set(paths) if paths is not None else ({u.path for u in units if u.depth == min(x.depth for x in units)}
-                                                if units else set())
+    if paths is not None:
+        top = set(paths)
+    elif units:
+        least = min(u.depth for u in units)
+        top = {u.path for u in units if u.depth == least}
+    else:
+        top = set()
     own = {u.path for u in units if u.path in top}
     units = [u for u in units if u.kind in DASHBOARD_KINDS and (
         u.path in own or (u.kind == UnitKind.PARTY_GROUP and u.path[:-u.steplen] in own))]

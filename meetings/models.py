@@ -29,9 +29,6 @@ _STATUS_LABELS = dict(MeetingStatus.choices)
 class MeetingQuerySet(ScopedQuerySet):
     scope_path_field = "unit__path"
 
-    def held(self):
-        return self.filter(status=MeetingStatus.HELD)
-
 
 class Meeting(models.Model):
     """One meeting of a unit (or one talk), planned or held."""

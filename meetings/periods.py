@@ -44,14 +44,6 @@ class Span:
             return f"{y}年{'上' if m <= 6 else '下'}半年"
         return f"{y}年"
 
-    def contains(self, day: datetime.date) -> bool:
-        return self.start <= day <= self.end
-
-
-def containing(day: datetime.date, months: int) -> Span:
-    m = (day.month - 1) // months * months + 1
-    return Span(datetime.date(day.year, m, 1), months)
-
 
 def month_start(day: datetime.date) -> datetime.date:
     return day.replace(day=1)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from branches.choices import System, UnitKind
+from branches.policy import ancestor_paths
 
 from .choices import PERIOD_MONTHS, MeetingType as T, Period as P
 
@@ -71,10 +72,6 @@ class Rule:
             "type": MeetingType(self.meeting_type).label, "n": self.min_count, "period": Period(self.period).label}
 
 
-def ancestor_paths(path: str, steplen: int = 4) -> list[str]:
-    return [path[:i] for i in range(steplen, len(path) + 1, steplen)]
-
-
 class PolicyBook:
     """Every frequency rule that can apply to ``units``, loaded with one query."""
 
@@ -83,7 +80,7 @@ class PolicyBook:
 
         paths: set[str] = set()
         for u in units:
-            paths.update(ancestor_paths(u.path, u.steplen))
+            paths.update(ancestor_paths(u))
         rows = (MeetingPolicy.objects.filter(unit__path__in=sorted(paths), unit__kind=UnitKind.COMMITTEE)
                 .select_related("unit").order_by("-unit__depth", "-effective_from", "-pk")) if paths else []
         self.by_key: dict[tuple[str, str], list] = {}

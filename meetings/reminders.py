@@ -21,13 +21,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from branches.choices import Role
-from branches.models import Appointment, Reminder, Unit
-from branches.notifications import notification_send
+from branches.models import Reminder, Unit
+from branches.notifications import notification_send, secretaries_by_unit
 from members.policy import add_months
 
 from .compliance import DUE, OVERDUE, compliance
-from .policy import REMINDER_LEAD_DAYS, ancestor_paths
+from .policy import REMINDER_LEAD_DAYS
 
 logger = logging.getLogger(__name__)
 REMINDER_KIND = "meeting_frequency"
@@ -35,24 +34,6 @@ REMINDER_KIND = "meeting_frequency"
 
 def reminder_key(meeting_type: str, period_key: str, phase: str) -> str:
     return f"{meeting_type}:{period_key}:{phase}"
-
-
-def _secretaries_by_unit(units: list[Unit]) -> dict[int, list]:
-    """{unit pk: secretaries of the unit, else of its nearest ancestor that has any}; one query."""
-    paths = set()
-    for u in units:
-        paths.update(ancestor_paths(u.path))
-    by_path: dict[str, list] = {}
-    for appt in (Appointment.objects.filter(unit__path__in=sorted(paths), role=Role.SECRETARY, ended_at__isnull=True,
-                                            user__is_active=True).select_related("user", "unit")):
-        by_path.setdefault(appt.unit.path, []).append(appt.user)
-    out = {}
-    for u in units:
-        for p in reversed(ancestor_paths(u.path)):
-            if by_path.get(p):
-                out[u.pk] = by_path[p]
-                break
-    return out
 
 
 def due_reminders(today: datetime.date, lead_days: int = REMINDER_LEAD_DAYS, units=None):
@@ -82,7 +63,7 @@ def meeting_reminders_send(today: datetime.date | None = None, lead_days: int = 
         return 0
     sent_keys = set(Reminder.objects.filter(kind=REMINDER_KIND).values_list("unit_id", "key"))
     todo = [(u, p, ph) for u, p, ph in due if (u.pk, reminder_key(p.meeting_type, p.span.key, ph)) not in sent_keys]
-    recipients = _secretaries_by_unit([u for u, _p, _ph in todo])
+    recipients = secretaries_by_unit(u for u, _p, _ph in todo)
     sent = 0
     for unit, period, phase in todo:
         users = recipients.get(unit.pk)

@@ -68,6 +68,16 @@ def roll_on(unit: Unit, on: datetime.date, meeting_type: str | None = None) -> l
     return list(Person.objects.filter(roll_filter(unit, on)).order_by("name", "pk"))
 
 
+def expected_at(meeting: Meeting) -> tuple[dict[int, Attendance], dict[int, Person]]:
+    """({person id: attendance row}, {person id: person}) of ``meeting``: its attendance rows (person joined in),
+    and the people expected there (the roll on its date, and whoever is listed already); 2 queries."""
+    rows = {a.person_id: a for a in meeting.attendances.select_related("person")}
+    people = {p.pk: p for p in roll_on(meeting.unit, meeting.date, meeting.meeting_type)}
+    for a in rows.values():
+        people.setdefault(a.person_id, a.person)
+    return rows, people
+
+
 def unit_people_choices(unit: Unit, on: datetime.date | None = None) -> QuerySet[Person]:
     """People a host, recorder or lecturer can be chosen from: the active people of the unit's branch subtree."""
     from members.choices import ACTIVE_STATUSES
@@ -98,10 +108,15 @@ def attendance_rate(counts: dict | None) -> int | None:
     return round(100 * counts.get(A.PRESENT, 0) / expected) if expected else None
 
 
-def attendance_report(user, unit: Unit, first: datetime.date, last: datetime.date):
-    """(person, counts, rate) for the members on the roll of ``unit``'s subtree today, constant queries."""
-    people = list(Person.objects.restrict(user, VIEW).filter(unit__path__startswith=unit.path, status__in=MEMBER_STATUSES)
-                  .select_related("unit", "party_group").order_by("unit__path", "name", "pk"))
+def attendance_people(user, unit: Unit) -> QuerySet[Person]:
+    """The members on the roll of ``unit``'s subtree today that the user may see, in the report's order."""
+    return (Person.objects.restrict(user, VIEW).filter(unit__path__startswith=unit.path, status__in=MEMBER_STATUSES)
+            .select_related("unit", "party_group").order_by("unit__path", "name", "pk"))
+
+
+def attendance_report(people, first: datetime.date, last: datetime.date) -> list:
+    """(person, counts, rate) for ``people`` (``attendance_people`` or a page of it); one aggregate query."""
+    people = list(people)
     counts = attendance_rows([p.pk for p in people], first, last)
     return [(p, counts.get(p.pk, {}), attendance_rate(counts.get(p.pk))) for p in people]
 

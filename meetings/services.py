@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +24,7 @@ from members.models import DevelopmentStep, DevelopmentStepKind as K, Developmen
 from .choices import AttendanceStatus as A, MeetingStatus as S, MeetingType
 from .ics import meeting_ics
 from .models import ALLOWED_ATTACHMENT_TYPES, MAX_ATTACHMENT_BYTES, Attendance, Meeting, MeetingAttachment, Resolution
-from .selectors import roll_filter, roll_on
+from .selectors import expected_at, roll_filter, roll_on
 
 TRANSITIONS = {S.PLANNED: {S.HELD, S.CANCELLED}, S.HELD: set(), S.CANCELLED: set()}
 MEETING_FIELDS = {"meeting_type", "status", "date", "start_time", "end_time", "place", "host", "recorder", "topic",
@@ -134,12 +135,11 @@ def meeting_attendance_set(*, actor, meeting: Meeting, entries: dict[int, tuple[
     meeting = Meeting.objects.select_for_update().select_related("unit").get(pk=meeting.pk)
     if meeting.status == S.CANCELLED:
         raise MeetingError(_("The meeting was cancelled; there is no attendance to record."))
-    rows = {a.person_id: a for a in meeting.attendances.select_related("person")}
-    allowed = set(rows) | {p.pk for p in roll_on(meeting.unit, meeting.date, meeting.meeting_type)}
-    people = {p.pk: p for p in Person.objects.filter(pk__in=[pid for pid in entries if pid in allowed])}
-    problems, before, after, changed = [], {}, {}, 0
+    rows, people = expected_at(meeting)
+    problems, before, after = [], {}, {}
+    new_rows, changed_rows = [], []
     for pid, (status, reason) in entries.items():
-        if pid not in allowed or pid not in people:
+        if pid not in people:
             problems.append(_("Person #%(id)s is not on the roll of %(u)s on %(d)s.") % {
                 "id": pid, "u": meeting.unit.name, "d": meeting.date.isoformat()})
             continue
@@ -161,25 +161,35 @@ def meeting_attendance_set(*, actor, meeting: Meeting, entries: dict[int, tuple[
         except ValidationError as exc:
             problems.extend(exc.messages)
             continue
-        row.save()
-        changed += 1
+        (changed_rows if row.pk else new_rows).append(row)
         before[people[pid].name] = old
         after[people[pid].name] = _status_label(status) + (f"（{reason}）" if reason else "")
     if problems:
         raise MeetingError(problems)
+    Attendance.objects.bulk_create(new_rows)
+    Attendance.objects.bulk_update(changed_rows, ["status", "reason"])
+    changed = len(new_rows) + len(changed_rows)
     if changed:
         audit_record(actor=actor, action=AuditAction.UPDATE, obj=meeting, before=before, after=after,
                      note=_("Attendance recorded"))
     return changed
 
 
-def _notice_users(meeting: Meeting) -> list:
-    """Users to notify in-app: those whose email is an attendee's, and the unit's secretaries and organizers."""
+def _attendee_emails(meeting: Meeting) -> list[str]:
+    return list(meeting.attendances.exclude(person__email="").values_list("person__email", flat=True))
+
+
+def _notice_users(meeting: Meeting, emails: list[str] | None = None) -> list:
+    """Users to notify in-app: those whose email is an attendee's (``emails``, read when not given; any case), and
+    the unit's secretaries and organizers."""
     from django.contrib.auth import get_user_model
 
     User = get_user_model()
-    emails = [e.lower() for e in meeting.attendances.exclude(person__email="").values_list("person__email", flat=True)]
-    by_email = list(User.objects.filter(is_active=True, email__in=emails)) if emails else []
+    if emails is None:
+        emails = _attendee_emails(meeting)
+    lowered = {e.lower() for e in emails}
+    by_email = list(User.objects.alias(email_lower=Lower("email")).filter(is_active=True, email_lower__in=lowered)
+                    ) if lowered else []
     officers = list(User.objects.filter(is_active=True, appointments__unit=meeting.unit, appointments__ended_at__isnull=True,
                                         appointments__role__in=[Role.SECRETARY, Role.ORGANIZER]).distinct())
     return list({u.pk: u for u in by_email + officers}.values())
@@ -203,11 +213,14 @@ def meeting_notify(*, actor, meeting: Meeting) -> int:
         lines += [f"{i}. {item}" for i, item in enumerate(meeting.agenda_items, 1)]
     body = "\n".join(lines)
     title = _("Meeting notice: %(t)s, %(w)s") % {"t": meeting.topic, "w": when}
-    users = _notice_users(meeting)
+    emails = _attendee_emails(meeting)
+    users = _notice_users(meeting, emails)
     notification_send(recipients=users, title=title, body=body, url=meeting.get_absolute_url(), unit=meeting.unit,
                       email=False)
-    addresses = sorted({e for e in meeting.attendances.exclude(person__email="").values_list("person__email", flat=True)}
-                       | {u.email for u in users if u.email})
+    unique: dict[str, str] = {}         # one address per mailbox whatever the case (the attendee's spelling first)
+    for e in [*emails, *(u.email for u in users if u.email)]:
+        unique.setdefault(e.lower(), e)
+    addresses = sorted(unique.values())
     ics = meeting_ics(meeting)
     if addresses:
         def send():

@@ -2,16 +2,20 @@
 status actions, resolutions, attachments and the calendar file. Each write calls one service."""
 from __future__ import annotations
 
+import copy
 import datetime
 import logging
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 from django_tables2 import RequestConfig
@@ -34,7 +38,7 @@ from .filters import MeetingFilter
 from .forms import AttachmentForm, CancelForm, MeetingForm, ResolutionForm, UnitPickForm
 from .ics import meeting_ics
 from .models import Meeting, MeetingAttachment, Resolution
-from .selectors import MEETING_UNIT_KINDS, attach_attendance_counts, meeting_list, roll_on
+from .selectors import MEETING_UNIT_KINDS, attach_attendance_counts, expected_at, meeting_list
 from .tables import MeetingTable, status_badge
 
 logger = logging.getLogger(__name__)
@@ -50,6 +54,30 @@ def get_meeting(request, pk, action: str = VIEW) -> Meeting:
 def meeting_crumbs(user, meeting: Meeting, *tail) -> list:
     return [*unit_breadcrumbs(user, meeting.unit), (reverse("meetings:meeting_list") + f"?unit={meeting.unit_id}",
                                                     _("Meetings")), *tail]
+
+
+class MeetingChangeMixin(LoginRequiredMixin):
+    """For signed-in users (others go to the login page): ``self.meeting`` is the meeting of the URL, in the user's
+    scope (404) with MEETING_CHANGE on its unit (403). A view whose URL ``pk`` is another object (a resolution, an attachment)
+    overrides ``meeting_pk`` to load that object and answer its meeting's id. With ``cancelled_message``, a cancelled
+    meeting goes back to its page with that error."""
+
+    cancelled_message = None
+
+    def meeting_pk(self):
+        return self.kwargs["pk"]
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.meeting = get_meeting(request, self.meeting_pk(), MEETING_CHANGE)
+        if self.cancelled_message is not None and self.meeting.status == MeetingStatus.CANCELLED:
+            messages.error(request, self.cancelled_message)
+            return redirect(self.meeting)
+        return super().dispatch(request, *args, **kwargs)
+
+
+NO_ATTENDANCE_WHEN_CANCELLED = gettext_lazy("The meeting was cancelled; there is no attendance to record.")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -176,20 +204,11 @@ class MeetingCreateView(ActionRequiredMixin, View):
         return render(request, self.template_name, self._context(request, unit, form))
 
 
-class MeetingEditView(View):
+class MeetingEditView(MeetingChangeMixin, View):
     """Correct a meeting's record; every change is audited and shown in its history."""
 
     template_name = "meetings/meeting_form.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            from django.contrib.auth.views import redirect_to_login
-            return redirect_to_login(request.get_full_path())
-        self.meeting = get_meeting(request, kwargs["pk"], MEETING_CHANGE)
-        if self.meeting.status == MeetingStatus.CANCELLED:
-            messages.error(request, _("A cancelled meeting cannot be edited; record a new one."))
-            return redirect(self.meeting)
-        return super().dispatch(request, *args, **kwargs)
+    cancelled_message = gettext_lazy("A cancelled meeting cannot be edited; record a new one.")
 
     def _render(self, request, form):
         m = self.meeting
@@ -203,7 +222,8 @@ class MeetingEditView(View):
         return self._render(request, MeetingForm(unit=self.meeting.unit, instance=self.meeting))
 
     def post(self, request, pk):
-        form = MeetingForm(request.POST, unit=self.meeting.unit, instance=Meeting.objects.get(pk=self.meeting.pk))
+        # A copy: the form writes the posted values on its instance, the page keeps showing the saved record.
+        form = MeetingForm(request.POST, unit=self.meeting.unit, instance=copy.copy(self.meeting))
         if form.is_valid():
             fields = {k: v for k, v in _form_fields(form).items() if k in services.EDITABLE_FIELDS}
             try:
@@ -256,27 +276,15 @@ class MeetingDetailView(ActionRequiredMixin, TemplateView):
         return ctx
 
 
-class MeetingAttendanceView(View):
+class MeetingAttendanceView(MeetingChangeMixin, View):
     """Mark each expected person present, on leave (with the reason) or absent; pre-filled with 'present'."""
 
     template_name = "meetings/meeting_attendance.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            from django.contrib.auth.views import redirect_to_login
-            return redirect_to_login(request.get_full_path())
-        self.meeting = get_meeting(request, kwargs["pk"], MEETING_CHANGE)
-        if self.meeting.status == MeetingStatus.CANCELLED:
-            messages.error(request, _("The meeting was cancelled; there is no attendance to record."))
-            return redirect(self.meeting)
-        return super().dispatch(request, *args, **kwargs)
+    cancelled_message = NO_ATTENDANCE_WHEN_CANCELLED
 
     def _rows(self):
         m = self.meeting
-        existing = {a.person_id: a for a in m.attendances.select_related("person")}
-        people = {p.pk: p for p in roll_on(m.unit, m.date, m.meeting_type)}
-        for a in existing.values():
-            people.setdefault(a.person_id, a.person)
+        existing, people = expected_at(m)
         rows = []
         for p in sorted(people.values(), key=lambda p: (p.name, p.pk)):
             a = existing.get(p.pk)
@@ -318,18 +326,11 @@ class MeetingAttendanceView(View):
         return redirect(self.meeting)
 
 
-class _ConfirmView(View):
+class _ConfirmView(MeetingChangeMixin, View):
     """GET: the confirmation page saying what will happen; POST: the service, a message, back to the meeting."""
 
     form_class = None
     danger = False
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            from django.contrib.auth.views import redirect_to_login
-            return redirect_to_login(request.get_full_path())
-        self.meeting = get_meeting(request, kwargs["pk"], MEETING_CHANGE)
-        return super().dispatch(request, *args, **kwargs)
 
     def message(self):
         raise NotImplementedError
@@ -407,10 +408,8 @@ class MeetingNotifyView(_ConfirmView):
         return redirect(self.meeting)
 
 
+@login_required
 def meeting_calendar(request, pk):
-    if not request.user.is_authenticated:
-        from django.contrib.auth.views import redirect_to_login
-        return redirect_to_login(request.get_full_path())
     m = get_meeting(request, pk)
     response = HttpResponse(meeting_ics(m), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = content_disposition(f"meeting-{m.pk}.ics", inline=False)
@@ -421,12 +420,9 @@ def meeting_calendar(request, pk):
 # Resolutions and attachments
 # ---------------------------------------------------------------------------------------------------------------
 
-class ResolutionCreateView(MeetingAttendanceView):
+class ResolutionCreateView(MeetingChangeMixin, View):
     template_name = "generic/form.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        response = super().dispatch(request, *args, **kwargs)
-        return response
+    cancelled_message = NO_ATTENDANCE_WHEN_CANCELLED
 
     def _form_render(self, request, form):
         m = self.meeting
@@ -463,13 +459,10 @@ class ResolutionDeleteView(_ConfirmView):
     title = property(lambda self: _("Remove the resolution"))
     submit_label = property(lambda self: _("Remove"))
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            res = get_scoped_or_404(Resolution.objects.select_related("meeting__unit"), request.user, MEETING_CHANGE,
-                                    pk=kwargs["pk"])
-            self.resolution = res
-            kwargs["pk"] = res.meeting_id
-        return super().dispatch(request, *args, **kwargs)
+    def meeting_pk(self):
+        self.resolution = get_scoped_or_404(Resolution.objects.select_related("meeting__unit"), self.request.user,
+                                            MEETING_CHANGE, pk=self.kwargs["pk"])
+        return self.resolution.meeting_id
 
     def message(self):
         return _("The resolution “%(t)s” will be removed from the record (the removal stays in the history).") % {
@@ -481,8 +474,9 @@ class ResolutionDeleteView(_ConfirmView):
         return redirect(self.meeting)
 
 
-class AttachmentCreateView(MeetingAttendanceView):
+class AttachmentCreateView(MeetingChangeMixin, View):
     template_name = "generic/form.html"
+    cancelled_message = NO_ATTENDANCE_WHEN_CANCELLED
 
     def _form_render(self, request, form):
         m = self.meeting
@@ -508,10 +502,8 @@ class AttachmentCreateView(MeetingAttendanceView):
         return self._form_render(request, form)
 
 
+@login_required
 def attachment_download(request, pk):
-    if not request.user.is_authenticated:
-        from django.contrib.auth.views import redirect_to_login
-        return redirect_to_login(request.get_full_path())
     att = get_scoped_or_404(MeetingAttachment.objects.select_related("meeting__unit"), request.user, VIEW, pk=pk)
     try:
         fh = att.file.open("rb")
@@ -526,13 +518,10 @@ def attachment_download(request, pk):
 class AttachmentDeleteView(ResolutionDeleteView):
     title = property(lambda self: _("Remove the attachment"))
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            att = get_scoped_or_404(MeetingAttachment.objects.select_related("meeting__unit"), request.user,
-                                    MEETING_CHANGE, pk=kwargs["pk"])
-            self.attachment = att
-            kwargs["pk"] = att.meeting_id
-        return _ConfirmView.dispatch(self, request, *args, **kwargs)
+    def meeting_pk(self):
+        self.attachment = get_scoped_or_404(MeetingAttachment.objects.select_related("meeting__unit"),
+                                            self.request.user, MEETING_CHANGE, pk=self.kwargs["pk"])
+        return self.attachment.meeting_id
 
     def message(self):
         return _("The file %(n)s will be removed from the record (the removal stays in the history).") % {

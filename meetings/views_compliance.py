@@ -39,7 +39,7 @@ from .compliance import DUE, MET, OVERDUE, STATE_CSS, compliance, matrix
 from .exporters import TYPE_ZH, export_attendance, export_matrix, xlsx_response
 from .models import MeetingPolicy
 from .policy import RULE_UNIT_KINDS, meeting_policy_add, rules_on
-from .selectors import attendance_rate, attendance_rows, lapse_risks
+from .selectors import attendance_people, attendance_report, lapse_risks
 
 SCOPES = {
     "branches": (gettext_lazy("Branches"), [UnitKind.BRANCH]),
@@ -183,7 +183,6 @@ class ComplianceExportView(ActionRequiredMixin, View):
     def get(self, request):
         params = ComplianceParams(request)
         if not params.is_matrix:
-            params.own = False
             units = [params.unit]
             cols, rows, _t = matrix(units, params.year, params.mode, params.today)
         else:
@@ -242,14 +241,6 @@ class AttendanceMixin:
             form = AttendanceForm(initial={"unit": unit.pk, "date_from": first, "date_to": last}, user=request.user)
         return form, unit, first, last, today
 
-    def people(self, unit):
-        from members.choices import MEMBER_STATUSES
-        from members.models import Person
-
-        return (Person.objects.restrict(self.request.user, VIEW)
-                .filter(unit__path__startswith=unit.path, status__in=MEMBER_STATUSES)
-                .select_related("unit", "party_group").order_by("unit__path", "name", "pk"))
-
 
 class AttendanceReportView(AttendanceMixin, ActionRequiredMixin, TemplateView):
     """Each member's attendance rate over a period (25 a page) and the members absent from all organizational life
@@ -260,9 +251,8 @@ class AttendanceReportView(AttendanceMixin, ActionRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         form, unit, first, last, today = self.params()
-        page = Paginator(self.people(unit), 25).get_page(self.request.GET.get("page"))
-        counts = attendance_rows([p.pk for p in page.object_list], first, last)
-        rows = [(p, counts.get(p.pk, {}), attendance_rate(counts.get(p.pk))) for p in page.object_list]
+        page = Paginator(attendance_people(self.request.user, unit), 25).get_page(self.request.GET.get("page"))
+        rows = attendance_report(page.object_list, first, last)
         risks = list(lapse_risks(self.request.user, unit, today)[:201])
         query = self.request.GET.copy()
         query.pop("page", None)
@@ -276,9 +266,7 @@ class AttendanceReportView(AttendanceMixin, ActionRequiredMixin, TemplateView):
 class AttendanceExportView(AttendanceMixin, ActionRequiredMixin, View):
     def get(self, request):
         form, unit, first, last, today = self.params()
-        people = list(self.people(unit))
-        counts = attendance_rows([p.pk for p in people], first, last)
-        rows = [(p, counts.get(p.pk, {}), attendance_rate(counts.get(p.pk))) for p in people]
+        rows = attendance_report(attendance_people(request.user, unit), first, last)
         return xlsx_response(export_attendance(rows, lapse_risks(request.user, unit, today)),
                              f"{unit.name}-出勤率-{first:%Y%m%d}-{last:%Y%m%d}.xlsx")
 

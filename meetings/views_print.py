@@ -18,7 +18,6 @@ from .choices import AttendanceStatus as A, MeetingStatus
 from .compliance import compliance
 from .exporters import ATT_ZH, STATE_ZH, TYPE_ZH
 from .models import Attendance, Meeting
-from .views import get_meeting
 
 
 def _resolutions(m: Meeting, can_see_discipline: bool) -> list[dict]:
@@ -49,10 +48,9 @@ def _meeting_block(m: Meeting, attendances: list[Attendance], can_see_discipline
 
 @login_required
 def meeting_minutes_pdf(request, pk):
-    m = get_meeting(request, pk)
+    m = get_scoped_or_404(Meeting.objects.prefetch_related("resolutions__development_step__vote").select_related(
+        "unit", "host", "recorder", "lecturer", "partner"), request.user, VIEW, pk=pk)
     attendances = list(m.attendances.select_related("person").order_by("person__name", "pk"))
-    m = Meeting.objects.prefetch_related("resolutions__development_step__vote").select_related(
-        "unit", "host", "recorder", "lecturer", "partner").get(pk=m.pk)
     context = {"title": "会议记录", "unit_name": m.unit.name, "period": f"{m.date:%Y年%m月%d日}",
                "b": _meeting_block(m, attendances, has_perm(request.user, DISCIPLINE_VIEW, m.unit)), "rows_blank": max(0, 8 - len(attendances))}
     return render_pdf("pdf/meetings/minutes.html", context, request=request,

@@ -39,11 +39,12 @@ from branches.audit import audit_record, snapshot
 from branches.choices import AuditAction, UnitKind
 from branches.models import Unit
 from branches.permissions import VIEW
+from branches.policy import ancestor_paths
 from branches.selectors import unit_choices, user_root_units
 
 from .choices import MemberStatus
 from .models import DevelopmentPlan, DevelopmentPolicy, DevelopmentStep, DevelopmentStepKind as K, Person
-from .policy import PolicySet, _ancestor_paths, add_months
+from .policy import PolicySet, add_months
 
 S = MemberStatus
 STAGES = (S.APPLICANT, S.ACTIVIST, S.CANDIDATE, S.PROBATIONARY, S.FULL)
@@ -306,7 +307,7 @@ class _Policies:
 
     def __init__(self, unit: Unit):
         rows = (DevelopmentPolicy.objects.filter(unit__kind=UnitKind.COMMITTEE)
-                .filter(Q(unit__path__in=_ancestor_paths(unit)) | Q(unit__path__startswith=unit.path))
+                .filter(Q(unit__path__in=ancestor_paths(unit)) | Q(unit__path__startswith=unit.path))
                 .select_related("unit").order_by("-unit__depth", "-effective_from", "-pk"))
         self.rows = list(rows)
         self._sets: dict[str, PolicySet] = {}

@@ -35,7 +35,7 @@ def _label(field: str, value) -> str:
     return _LABELS[field].get(value, str(value))
 
 
-def _text_cell(sheet, value, **style) -> WriteOnlyCell:
+def text_cell(sheet, value, **style) -> WriteOnlyCell:
     """A cell that holds ``value`` as typed: a string starting with '=' stays text, never a formula."""
     cell = WriteOnlyCell(sheet, value=value)
     if isinstance(value, str) and value:
@@ -64,7 +64,7 @@ def _person_values(person: Person, citizen_id: str) -> dict:
 def _header_row(sheet, columns: Iterable[ImportColumn], comments: bool = False) -> list[WriteOnlyCell]:
     cells = []
     for column in columns:
-        cell = _text_cell(sheet, column.header, font=REQUIRED_FONT if column.required else HEADER_FONT,
+        cell = text_cell(sheet, column.header, font=REQUIRED_FONT if column.required else HEADER_FONT,
                           fill=HEADER_FILL, alignment=Alignment(horizontal="center", vertical="center"))
         if comments and column.note:
             cell.comment = Comment(column.note, "")
@@ -83,7 +83,7 @@ def export_people(people: Iterable[Person], *, can_see_id: Callable) -> bytes:
     for person in people:
         citizen_id = person.citizen_id if can_see_id(person.unit) else person.masked_citizen_id
         values = _person_values(person, citizen_id)
-        sheet.append([_text_cell(sheet, values[c.field]) for c in COLUMNS])
+        sheet.append([text_cell(sheet, values[c.field]) for c in COLUMNS])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

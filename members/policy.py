@@ -12,7 +12,7 @@ import datetime
 
 from django.utils.translation import gettext_lazy
 
-from branches.policy import Resolved, RuleBook, ancestor_paths  # noqa: F401 - Resolved re-exported
+from branches.policy import Resolved, RuleBook  # noqa: F401 - Resolved re-exported
 
 # Central defaults [Dev2014, Constitution; seed 004 for the local activist notice]. Change them here only.
 DEFAULTS: dict[str, int] = {
@@ -50,10 +50,6 @@ LABELS = {
     "inspection_months": gettext_lazy("Inspection every (months)"),
     "activist_notice_days": gettext_lazy("Notice before registering an activist (days; 0 = none)"),
 }
-
-
-def _ancestor_paths(unit) -> list[str]:
-    return ancestor_paths(unit)
 
 
 class PolicySet(RuleBook):

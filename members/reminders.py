@@ -50,14 +50,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from branches.choices import Role, UnitKind
-from branches.models import Appointment, Reminder, Unit
-from branches.notifications import notification_send
+from branches.choices import UnitKind
+from branches.models import Reminder, Unit
+from branches.notifications import notification_send, secretaries_by_unit
+from branches.policy import ancestor_paths
 
 from .choices import MemberStatus as S
 from .models import DevelopmentPolicy, DevelopmentStep, DevelopmentStepKind as K, Person
 from .pipeline import PipelineState, pipeline_timeline
-from .policy import PolicySet, _ancestor_paths, add_months
+from .policy import PolicySet, add_months
 from .workdays import preloaded_holidays
 
 logger = logging.getLogger(__name__)
@@ -254,30 +255,10 @@ class _Policies:
 
     def for_unit(self, unit: Unit) -> PolicySet:
         if unit.pk not in self._by_unit:
-            paths = set(_ancestor_paths(unit))
+            paths = set(ancestor_paths(unit))
             self._by_unit[unit.pk] = _LoadedPolicySet(
                 [r for r in self.rows if r.unit.path in paths and r.unit.kind == UnitKind.COMMITTEE])
         return self._by_unit[unit.pk]
-
-
-def _secretaries_by_unit(units: list[Unit]) -> dict[int, list]:
-    """{unit pk: recipients}: the unit's own secretaries, else those of the nearest unit above with any.
-    One query for all units."""
-    paths = {p for u in units for p in _ancestor_paths(u)}
-    appts = list(Appointment.objects.filter(unit__path__in=paths, role=Role.SECRETARY, ended_at__isnull=True,
-                                            unit__dissolved_on__isnull=True, user__is_active=True)
-                 .select_related("user", "unit"))
-    by_path: dict[str, dict] = {}
-    for a in appts:
-        by_path.setdefault(a.unit.path, {})[a.user.pk] = a.user
-    result = {}
-    for unit in units:
-        result[unit.pk] = []
-        for path in reversed(_ancestor_paths(unit)):      # the unit itself first, then upwards
-            if by_path.get(path):
-                result[unit.pk] = list(by_path[path].values())
-                break
-    return result
 
 
 def _send_one(person: Person, due: Due, recipients: list) -> bool:
@@ -329,7 +310,7 @@ def development_reminders_send(today: datetime.date | None = None) -> int:
                     todo.append((person, due))
     if not todo:
         return 0
-    recipients = _secretaries_by_unit(list({p.unit.pk: p.unit for p, _due in todo}.values()))
+    recipients = secretaries_by_unit({p.unit.pk: p.unit for p, _due in todo}.values())
     sent = 0
     for person, due in todo:
         if not recipients[person.unit.pk]:
