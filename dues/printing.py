@@ -13,7 +13,6 @@ from .choices import EntryKind
 from .models import ZERO
 from .rates import money
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 METHOD_ZH = {"cash": "现金", "transfer": "银行转账", "wechat": "微信", "alipay": "支付宝", "payroll": "工资代扣"}
 CATEGORY_ZH = {"employee": "在职", "retiree": "离退休", "farmer": "农民", "student": "学生、下岗失业、低保"}
 STATE_ZH = {"paid": "已缴", "partly": "部分缴纳", "unpaid": "未缴", "not_due": "无需缴纳", "relief": "缓缴/减免"}

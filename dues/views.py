@@ -13,11 +13,10 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views import View
@@ -35,6 +34,7 @@ from branches.selectors import unit_breadcrumbs
 from branches.tables import paginate_leniently
 from branches.views.mixins import ActionRequiredMixin
 from members import importers as member_importers
+from members.exporters import xlsx_response
 from members.models import Person
 
 from . import importers, periods, printing, selectors
@@ -54,12 +54,6 @@ from .tables import ArrearsTable, BaseTable, LapseCaseTable, MonthSheetTable, Re
 logger = logging.getLogger(__name__)
 PER_PAGE = 50
 IMPORT_SESSION_KEY = "dues_base_imports"
-
-
-def _xlsx(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=printing.XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
 
 
 def _period(request, default: int | None = None) -> int:
@@ -216,7 +210,7 @@ class MonthSheetXlsxView(UnitDuesMixin, View):
         period = _period(request)
         rows = printing.sheet_rows(selectors.month_sheet(request.user, self.unit, period))
         totals = selectors.sheet_totals(request.user, self.unit, period)
-        return _xlsx(printing.sheet_xlsx(unit_name=self.unit.name, period=period, rows=rows, totals=totals),
+        return xlsx_response(printing.sheet_xlsx(unit_name=self.unit.name, period=period, rows=rows, totals=totals),
                      f"党费收缴表-{self.unit.name}-{periods.label(period)}.xlsx")
 
 
@@ -254,7 +248,7 @@ class ArrearsXlsxView(UnitDuesMixin, View):
         upto = _period(request, periods.of_date(timezone.localdate()) - 1)
         people = list(selectors.arrears_list(request.user, self.unit, upto))
         runs = unpaid_runs(upto, paths=[self.unit.path])
-        return _xlsx(printing.arrears_xlsx(unit_name=self.unit.name, upto=upto, people=people, runs=runs),
+        return xlsx_response(printing.arrears_xlsx(unit_name=self.unit.name, upto=upto, people=people, runs=runs),
                      f"欠缴党费-{self.unit.name}-{periods.label(upto)}.xlsx")
 
 
@@ -397,7 +391,7 @@ class BaseImportTemplateView(ActionRequiredMixin, View):
     permission_action = DUES_CHANGE
 
     def get(self, request):
-        return _xlsx(importers.import_template(), "党费基数导入模板.xlsx")
+        return xlsx_response(importers.import_template(), "党费基数导入模板.xlsx")
 
 
 # ---------------------------------------------------------------------------------------------------------

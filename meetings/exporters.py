@@ -5,14 +5,11 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable
 
-from django.http import HttpResponse
-from django.utils.http import content_disposition_header
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
 from members.exporters import text_cell
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADER_FILL = PatternFill("solid", fgColor="F2DCDB")
 HEADER_FONT = Font(bold=True)
 STATE_FILL = {"met": "C6EFCE", "due": "FFEB9C", "overdue": "FFC7CE", "future": "F2F2F2", "none": "FFFFFF"}
@@ -22,12 +19,6 @@ TYPE_ZH = {"general": "党员大会", "committee": "支委会", "group": "党小
 STATUS_ZH = {"planned": "计划", "held": "已召开", "cancelled": "已取消"}
 ATT_ZH = {"invited": "未登记", "present": "出席", "leave": "请假", "absent": "缺席"}
 STATE_ZH = {"met": "已开", "due": "待开", "overdue": "应开未开", "future": "未到期", "none": ""}
-
-
-def xlsx_response(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
 
 
 def _cell(sheet, value, fill: str | None = None):

@@ -29,11 +29,12 @@ from branches.permissions import DISCIPLINE_VIEW, MEETING_CHANGE, VIEW
 from branches.scope import get_scoped_or_404, has_perm
 from branches.tables import paginate_leniently
 from branches.views.mixins import ActionRequiredMixin
+from members.exporters import xlsx_response
 from members.selectors import unit_breadcrumbs
 
 from . import services
 from .choices import AttendanceStatus as A, MeetingStatus, MeetingType
-from .exporters import export_meetings, xlsx_response
+from .exporters import export_meetings
 from .filters import MeetingFilter
 from .forms import AttachmentForm, CancelForm, MeetingForm, ResolutionForm, UnitPickForm
 from .ics import meeting_ics

@@ -30,13 +30,14 @@ from branches.permissions import MEETING_CHANGE, UNIT_MANAGE, VIEW
 from branches.scope import has_perm
 from branches.selectors import unit_choices, user_root_units
 from branches.views.mixins import ActionRequiredMixin
+from members.exporters import xlsx_response
 from members.forms import DATE_INPUT_FORMATS, DateInput
 from members.selectors import unit_breadcrumbs
 from members.policy import add_months
 
 from .choices import MeetingType, Period
 from .compliance import DUE, MET, OVERDUE, STATE_CSS, compliance, matrix
-from .exporters import TYPE_ZH, export_attendance, export_matrix, xlsx_response
+from .exporters import TYPE_ZH, export_attendance, export_matrix
 from .models import MeetingPolicy
 from .policy import RULE_UNIT_KINDS, meeting_policy_add, rules_on
 from .selectors import attendance_people, attendance_report, lapse_risks

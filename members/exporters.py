@@ -20,6 +20,16 @@ from .importers import COLUMNS, EXAMPLE_BIRTH, HEADER_SEARCH_ROWS, MAX_ROWS, Imp
 from .models import Person
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_response(content: bytes, filename: str):
+    """A workbook as a download named ``filename`` (Chinese names kept, RFC 6266)."""
+    from django.http import HttpResponse
+    from django.utils.http import content_disposition_header
+
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
 DATE_FORMAT = "yyyy-mm-dd"
 HEADER_FILL = PatternFill("solid", fgColor="F2DCDB")
 REQUIRED_FONT = Font(bold=True, color="B3121B")

@@ -6,11 +6,10 @@ import logging
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
-from django.http import HttpResponse, QueryDict
+from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -29,7 +28,7 @@ from branches.views.mixins import ActionRequiredMixin, ScopedViewMixin
 
 from . import importers
 from .choices import MEMBER_STATUSES
-from .exporters import XLSX_CONTENT_TYPE, export_people, import_template
+from .exporters import export_people, import_template, xlsx_response
 from .filters import PersonFilter
 from .forms import ImportConfirmForm, ImportUploadForm, PersonForm
 from .models import Person
@@ -52,12 +51,6 @@ IMPORT_SESSION_KEY = "member_imports"          # {token: original file name} for
 IMPORT_RESULT_SESSION_KEY = "member_import_result"
 IMPORT_SESSION_MAX = 10
 DUPLICATE_ID_MESSAGE = gettext_lazy("This citizen ID was registered at the same moment by someone else.")
-
-
-def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -121,7 +114,7 @@ class PersonExportView(PersonTableMixin, ActionRequiredMixin, View):
         if hasattr(people, "iterator"):
             people = people.iterator(chunk_size=2000)
         content = export_people(people, can_see_id=citizen_id_visibility(request.user))
-        return _xlsx_response(content, f"党员名册-{timezone.localdate():%Y%m%d}.xlsx")
+        return xlsx_response(content, f"党员名册-{timezone.localdate():%Y%m%d}.xlsx")
 
 
 class PersonDetailView(ScopedViewMixin, DetailView):
@@ -259,7 +252,7 @@ class PersonImportTemplateView(ActionRequiredMixin, View):
         units = person_unit_choices(request.user, MEMBER_IMPORT)
         example = units.filter(kind=UnitKind.BRANCH).first() or units.first()
         content = import_template(unit_code=example.code if example else "")
-        return _xlsx_response(content, "党员名册导入模板.xlsx")
+        return xlsx_response(content, "党员名册导入模板.xlsx")
 
 
 class PersonImportView(ActionRequiredMixin, View):
