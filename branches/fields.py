@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from .choices import UnitKind
 from .models import Unit
+from .permissions import VIEW
 from .scope import scope_paths
 
 
@@ -114,3 +115,21 @@ class UnitSubtreeFilter(django_filters.ModelChoiceFilter):
         if not value:
             return qs
         return qs.filter(**{f"{self.path_field}__startswith": value.path})
+
+
+class ScopedFilterSet(django_filters.FilterSet):
+    """A FilterSet of a page within the user's scope: its ``unit`` dropdown (if any) indents from the top of the
+    scope of ``scope_action``, and ``is_filtered`` says whether the user asked for anything (an empty result then
+    means "no match", not "nothing here")."""
+
+    scope_action = VIEW
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        super().__init__(data, queryset, request=request, prefix=prefix)
+        if request is not None and "unit" in self.filters:
+            self.filters["unit"].extra["base_depth"] = scope_base_depth(request.user, self.scope_action)
+
+    @property
+    def is_filtered(self) -> bool:
+        return self.is_bound and any(self.data.get(name) for name in self.filters)
+

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from branches.fields import UnitSubtreeFilter
+from branches.fields import ScopedFilterSet, UnitSubtreeFilter
 from branches.permissions import DISCIPLINE_CHANGE, DISCIPLINE_VIEW
 from branches.scope import scope_q
 from branches.selectors import unit_choices
@@ -184,7 +184,9 @@ def add_step_errors(form: StepForm, exc) -> None:
         form.add_error(None, exc)
 
 
-class CaseFilter(django_filters.FilterSet):
+class CaseFilter(ScopedFilterSet):
+    scope_action = DISCIPLINE_VIEW
+
     q = django_filters.CharFilter(label=_("Search"), method="search",
                                   widget=forms.TextInput(attrs={"placeholder": _("Name or case number")}))
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=CaseKind.choices)

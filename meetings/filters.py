@@ -6,8 +6,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from branches.fields import UnitSubtreeFilter, scope_base_depth
-from branches.permissions import VIEW
+from branches.fields import ScopedFilterSet, UnitSubtreeFilter
 from branches.selectors import unit_choices
 from members.forms import DATE_INPUT_FORMATS, DateInput
 
@@ -15,7 +14,7 @@ from .choices import MeetingStatus, MeetingType
 from .models import Meeting
 
 
-class MeetingFilter(django_filters.FilterSet):
+class MeetingFilter(ScopedFilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_q", widget=forms.TextInput(
         attrs={"placeholder": _("Topic, place, lecture title"), "type": "search"}))
     unit = UnitSubtreeFilter(label=_("Unit"), queryset=lambda request: unit_choices(request.user),
@@ -31,15 +30,6 @@ class MeetingFilter(django_filters.FilterSet):
     class Meta:
         model = Meeting
         fields = ["q", "unit", "meeting_type", "status", "date_from", "date_to"]
-
-    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
-        super().__init__(data, queryset, request=request, prefix=prefix)
-        if request is not None:
-            self.filters["unit"].extra["base_depth"] = scope_base_depth(request.user, VIEW)
-
-    @property
-    def is_filtered(self) -> bool:
-        return self.is_bound and any(self.data.get(name) for name in self.filters)
 
     def filter_q(self, queryset, name, value):
         value = (value or "").strip()

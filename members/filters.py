@@ -8,13 +8,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from branches.permissions import MEMBER_VIEW_SENSITIVE, VIEW
+from branches.permissions import MEMBER_VIEW_SENSITIVE
 from branches.scope import scope_q
 from branches.selectors import unit_choices
 
 from .choices import (AGE_BANDS, LEFT_STATUSES, MEMBER_STATUSES, PIPELINE_STATUSES, Education, Gender, MemberStatus,
                       PersonCategory)
-from branches.fields import FastChoiceFilter, UnitSubtreeFilter, scope_base_depth
+from branches.fields import FastChoiceFilter, ScopedFilterSet, UnitSubtreeFilter
 from .idcard import normalize
 from .models import Person
 
@@ -47,7 +47,7 @@ def status_choices():
     ]
 
 
-class PersonFilter(django_filters.FilterSet):
+class PersonFilter(ScopedFilterSet):
     q = django_filters.CharFilter(
         label=_("Search"), method="filter_q",
         widget=forms.TextInput(attrs={"placeholder": _("Name, last digits of ID, phone"), "type": "search"}))
@@ -66,16 +66,6 @@ class PersonFilter(django_filters.FilterSet):
     class Meta:
         model = Person
         fields = ["q", "unit", "status", "category", "gender", "age", "education"]
-
-    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
-        super().__init__(data, queryset, request=request, prefix=prefix)
-        if request is not None:
-            self.filters["unit"].extra["base_depth"] = scope_base_depth(request.user, VIEW)
-
-    @property
-    def is_filtered(self) -> bool:
-        """Did the user ask for anything (so an empty result means 'no match', not 'no members')?"""
-        return self.is_bound and any(self.data.get(name) for name in self.filters)
 
     def filter_q(self, queryset, name, value):
         value = (value or "").strip()
